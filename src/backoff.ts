@@ -1,0 +1,222 @@
+import { ConfigError } from './errors.js';
+import { describe } from './internal/validate.js';
+
+/**
+ * How a watch spaces its polls and its retries.
+ *
+ * The delay before poll `n` (counting polls since the last change, from 0) is
+ *
+ * ```text
+ * base(n)  = min(maxDelayMs, initialDelayMs × multiplierⁿ)
+ * none:    delay = base(n)
+ * equal:   delay = base(n)/2 + random() × base(n)/2
+ * full:    delay = random() × base(n)
+ * ```
+ *
+ * After a failed request the same formula runs on the count of failures in a row, and a
+ * server's hint (`Retry-After`, ModelsLab's `retry_after`) is a floor under either.
+ *
+ * @example
+ * ```ts
+ * import type { BackoffOptions } from 'runwatch';
+ *
+ * const patient: BackoffOptions = { initialDelayMs: 5_000, maxDelayMs: 60_000, jitter: 'none' };
+ * console.log(patient.jitter);
+ * // Logs: none
+ * ```
+ */
+export interface BackoffOptions {
+  /**
+   * The delay after a poll that saw a change (and after the first poll), in ms.
+   * One second: an AI step rarely finishes faster, and a user watching a live display
+   * notices two.
+   * @defaultValue 1000
+   */
+  initialDelayMs?: number;
+  /**
+   * The longest delay between two polls, in ms. Fifteen seconds bounds how late a finished
+   * execution is noticed while keeping a long-running step to four requests a minute.
+   * @defaultValue 15000
+   */
+  maxDelayMs?: number;
+  /**
+   * How much the delay grows per poll without change. 1.5 reaches the cap after seven quiet
+   * polls (about 40 s), long enough for short steps to be seen quickly.
+   * @defaultValue 1.5
+   */
+  multiplier?: number;
+  /**
+   * How to randomise each delay so that thousands of watches started together spread out.
+   * `'equal'` keeps at least half the delay, so a poll never follows its predecessor
+   * almost at once (`'full'` can).
+   * @defaultValue 'equal'
+   */
+  jitter?: 'full' | 'equal' | 'none';
+  /**
+   * Go back to `initialDelayMs` after a poll that saw a change: a step that just finished
+   * usually means the next one will soon.
+   * @defaultValue true
+   */
+  resetOnChange?: boolean;
+  /**
+   * How many transient failures in a row are retried before the watch errors. 0 fails on
+   * the first; `Infinity` never gives up. Five rides out a minute-long outage at the
+   * default delays without hiding a dead endpoint for long.
+   * @defaultValue 5
+   */
+  maxRetries?: number;
+}
+
+/**
+ * The backoff options with every default filled in and validated.
+ *
+ * @example
+ * ```ts
+ * import { resolveBackoff } from 'runwatch';
+ *
+ * console.log(resolveBackoff().initialDelayMs);
+ * // Logs: 1000
+ * ```
+ */
+export type BackoffPolicy = Readonly<Required<BackoffOptions>>;
+
+/**
+ * The defaults of {@link BackoffOptions}, each explained there.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_BACKOFF } from 'runwatch';
+ *
+ * console.log(DEFAULT_BACKOFF.maxDelayMs);
+ * // Logs: 15000
+ * ```
+ */
+export const DEFAULT_BACKOFF: BackoffPolicy = Object.freeze({
+  initialDelayMs: 1_000,
+  maxDelayMs: 15_000,
+  multiplier: 1.5,
+  jitter: 'equal',
+  resetOnChange: true,
+  maxRetries: 5,
+});
+
+/**
+ * The largest delay a timer may be set to: setTimeout overflows past 2³¹−1 ms and then
+ * fires at once, which would turn a far-off hint into a hot loop.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A server hint longer than this is capped: an hour is already more than any documented
+ * limit (ModelsLab's window is a minute), and a hint of years is a bug on the server's side.
+ */
+export const MAX_HINT_MS = 3_600_000;
+
+/**
+ * Checks backoff options and fills in the defaults.
+ *
+ * @param options - the user's options, possibly partial, possibly layered.
+ * @returns the complete, frozen policy.
+ * @throws {@link ConfigError} naming the option and the value when one is out of range.
+ *
+ * @example
+ * ```ts
+ * import { resolveBackoff } from 'runwatch';
+ *
+ * try {
+ *   resolveBackoff({ multiplier: 0 });
+ * } catch (error) {
+ *   console.log((error as Error).message);
+ * }
+ * // Logs: Expected `backoff.multiplier` to be a number ≥ 1, got 0
+ * ```
+ */
+export function resolveBackoff(...options: (BackoffOptions | undefined)[]): BackoffPolicy {
+  const merged: Record<string, unknown> = { ...DEFAULT_BACKOFF };
+  for (const layer of options) {
+    if (layer === undefined) continue;
+    if (typeof layer !== 'object' || layer === null) {
+      throw new ConfigError(`Expected \`backoff\` to be an object, got ${describe(layer)}`, { option: 'backoff' });
+    }
+    for (const [key, value] of Object.entries(layer)) if (value !== undefined) merged[key] = value;
+  }
+  const policy = merged as Required<BackoffOptions>;
+  positive('initialDelayMs', policy.initialDelayMs);
+  positive('maxDelayMs', policy.maxDelayMs);
+  if (typeof policy.multiplier !== 'number' || !Number.isFinite(policy.multiplier) || policy.multiplier < 1) {
+    fail('multiplier', 'a number ≥ 1', policy.multiplier);
+  }
+  if (policy.jitter !== 'full' && policy.jitter !== 'equal' && policy.jitter !== 'none') {
+    fail('jitter', "'full', 'equal' or 'none'", policy.jitter);
+  }
+  if (typeof policy.resetOnChange !== 'boolean') fail('resetOnChange', 'a boolean', policy.resetOnChange);
+  const r = policy.maxRetries;
+  if (typeof r !== 'number' || Number.isNaN(r) || r < 0 || (Number.isFinite(r) && !Number.isInteger(r))) {
+    fail('maxRetries', 'a whole number ≥ 0 or Infinity', r);
+  }
+  if (policy.initialDelayMs > policy.maxDelayMs) {
+    throw new ConfigError(
+      `Expected \`backoff.initialDelayMs\` (${policy.initialDelayMs}) to be at most \`backoff.maxDelayMs\` (${policy.maxDelayMs})`,
+      { option: 'backoff.initialDelayMs' },
+    );
+  }
+  return Object.freeze({ ...policy });
+}
+
+/**
+ * The delay before attempt `attempt` under a policy; the formula is on
+ * {@link BackoffOptions}.
+ *
+ * @param attempt - polls since the last change, or failures in a row, from 0.
+ * @param policy - a resolved policy.
+ * @param random - a source of numbers in [0, 1); injectable for tests.
+ * @returns the delay in ms, finite and at most `policy.maxDelayMs`.
+ *
+ * @example
+ * ```ts
+ * import { backoffDelay, resolveBackoff } from 'runwatch';
+ *
+ * const policy = resolveBackoff({ initialDelayMs: 100, multiplier: 2, maxDelayMs: 1000, jitter: 'none' });
+ * console.log([0, 1, 2, 3, 4, 5].map((n) => backoffDelay(n, policy)));
+ * // Logs: [ 100, 200, 400, 800, 1000, 1000 ]
+ * ```
+ */
+export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  // Exponent grows without bound on a long watch; cap it before Math.pow overflows to Infinity.
+  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** Math.min(attempt, 1024));
+  const capped = Number.isFinite(base) ? base : policy.maxDelayMs;
+  switch (policy.jitter) {
+    case 'none':
+      return capped;
+    case 'equal':
+      return capped / 2 + unit(random) * (capped / 2);
+    case 'full':
+      return unit(random) * capped;
+  }
+}
+
+/**
+ * Turns a server's hint into a safe floor for the next delay: ignores what is not a positive
+ * finite number and caps it at {@link MAX_HINT_MS}.
+ */
+export function clampHint(hintMs: number | undefined): number {
+  if (hintMs === undefined || !Number.isFinite(hintMs) || hintMs <= 0) return 0;
+  return Math.min(hintMs, MAX_HINT_MS);
+}
+
+function unit(random: () => number): number {
+  const r = random();
+  return Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0.5;
+}
+
+function positive(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    fail(name, 'a positive number of ms', value);
+  }
+}
+
+function fail(name: string, expected: string, value: unknown): never {
+  throw new ConfigError(`Expected \`backoff.${name}\` to be ${expected}, got ${describe(value)}`, {
+    option: `backoff.${name}`,
+  });
+}

@@ -1,0 +1,69 @@
+import { deepEqual } from './internal/equal.js';
+import type { ExecutionChange, ExecutionSnapshot, StepSnapshot } from './model.js';
+
+/**
+ * Lists what changed between two snapshots of one execution. Pure.
+ *
+ * Order inside the result: for each step in the snapshot's order its `step-added` or
+ * `step-status`, then its `step-output`; then `execution-output`; then `execution-status`
+ * last, so a stream's terminal status change is always its last change. Outputs are
+ * compared by value. Without `previous`, the result describes the initial state: a
+ * `step-added` per step (and `step-output` for a step that already has one), the output if
+ * any, and an `execution-status` change `from: undefined`.
+ *
+ * @param previous - the last snapshot handled, or `undefined` for none.
+ * @param next - the new snapshot.
+ * @returns the changes, empty when nothing a user can see changed.
+ *
+ * @example
+ * ```ts
+ * import { diff, type ExecutionSnapshot } from 'runwatch';
+ *
+ * const a: ExecutionSnapshot = { provider: 'x', executionId: '1', status: 'running', rawStatus: 'running', steps: [], raw: null };
+ * const b: ExecutionSnapshot = { ...a, status: 'completed', rawStatus: 'completed' };
+ * console.log(diff(a, b).map((c) => c.type));
+ * // Logs: [ 'execution-status' ]
+ * ```
+ */
+export function diff(previous: ExecutionSnapshot | undefined, next: ExecutionSnapshot): ExecutionChange[] {
+  const executionId = next.executionId;
+  const changes: ExecutionChange[] = [];
+  const before = new Map<string, StepSnapshot>();
+  if (previous) for (const step of previous.steps) before.set(step.key, step);
+
+  for (const step of next.steps) {
+    const old = before.get(step.key);
+    if (old === undefined) {
+      changes.push({ type: 'step-added', executionId, step });
+      if (hasOutput(step)) changes.push({ type: 'step-output', executionId, step });
+      continue;
+    }
+    if (old.status !== step.status) {
+      changes.push({ type: 'step-status', executionId, step, from: old.status, to: step.status });
+    }
+    if (hasOutput(step) && (!sameResource(old.outputUrl, step.outputUrl) || !deepEqual(old.output, step.output))) {
+      changes.push({ type: 'step-output', executionId, step });
+    }
+  }
+
+  if (next.output !== undefined && (previous === undefined || !deepEqual(previous.output, next.output))) {
+    changes.push({ type: 'execution-output', executionId, output: next.output });
+  }
+  if (previous === undefined || previous.status !== next.status) {
+    changes.push({ type: 'execution-status', executionId, from: previous?.status, to: next.status });
+  }
+  return changes;
+}
+
+function hasOutput(step: StepSnapshot): boolean {
+  return step.output !== undefined || step.outputUrl !== undefined;
+}
+
+/**
+ * Presigned URLs are signed anew on every poll (a new query string, same object): only a
+ * new resource is an output change, or every Datalab poll would look like one.
+ */
+function sameResource(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.split('?', 1)[0] === b.split('?', 1)[0];
+}

@@ -1,0 +1,50 @@
+// The public surface of runwatch: what is not exported here is internal.
+export {
+  EXECUTION_STATUSES,
+  isTerminal,
+  type ExecutionChange,
+  type ExecutionSnapshot,
+  type ExecutionStatus,
+  type ExecutionUpdate,
+  type StatusChange,
+  type StepChange,
+  type StepSnapshot,
+  type StepStatus,
+} from './model.js';
+export { diff } from './diff.js';
+export { DEFAULT_BACKOFF, backoffDelay, resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backoff.js';
+export { watchExecution, type SnapshotSource, type WatchOptions } from './poll.js';
+export type { RateLimitOptions } from './rate-limit.js';
+export {
+  AuthenticationError,
+  ConfigError,
+  ExecutionFailedError,
+  HttpError,
+  NetworkError,
+  NotFoundError,
+  RateLimitError,
+  ResponseValidationError,
+  RunwatchError,
+  TimeoutError,
+  errorFromStatus,
+  isAuthenticationError,
+  isConfigError,
+  isExecutionFailedError,
+  isHttpError,
+  isNetworkError,
+  isNotFoundError,
+  isRateLimitError,
+  isResponseValidationError,
+  isRunwatchError,
+  isTimeoutError,
+  type RunwatchErrorOptions,
+  type ValidationIssue,
+} from './errors.js';
+export { untilTerminal } from './operators/until-terminal.js';
+export { stepChanges } from './operators/step-changes.js';
+export { statusChanges } from './operators/status-changes.js';
+export { throwOnFailure } from './operators/throw-on-failure.js';
+export { progress, type Progress } from './operators/progress.js';
+export { mergeExecutions, type MergeExecutionsOptions } from './operators/merge-executions.js';
+export { aggregateProgress, type AggregateProgress } from './operators/aggregate-progress.js';
+export { waitForTerminal } from './operators/wait-for-terminal.js';

@@ -1,0 +1,35 @@
+import { ConfigError } from '../errors.js';
+
+/** Renders a bad option value for an error message, without dumping objects (or secrets). */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/** Throws a {@link ConfigError} unless `value` is a positive finite number. */
+export function assertPositive(option: string, value: unknown, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new ConfigError(`Expected \`${option}\` to be a positive number, got ${describe(value)}`, { option });
+  }
+}
+
+/** Throws a {@link ConfigError} unless `value` is a positive whole number. */
+export function assertPositiveInteger(option: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new ConfigError(`Expected \`${option}\` to be a positive whole number, got ${describe(value)}`, { option });
+  }
+}
+
+/**
+ * Checks an execution or workflow id and returns it as a string: a non-empty string, or a
+ * finite number (some providers use integers).
+ */
+export function requireId(option: string, value: unknown): string {
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new ConfigError(`Expected \`${option}\` to be a non-empty string or a number, got ${describe(value)}`, {
+    option,
+  });
+}
