@@ -32,39 +32,39 @@ export interface BackoffOptions {
    * notices two.
    * @defaultValue 1000
    */
-  initialDelayMs?: number;
+  initialDelayMs?: number | undefined;
   /**
    * The longest delay between two polls, in ms. Fifteen seconds bounds how late a finished
    * execution is noticed while keeping a long-running step to four requests a minute.
    * @defaultValue 15000
    */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /**
    * How much the delay grows per poll without change. 1.5 reaches the cap after seven quiet
    * polls (about 40 s), long enough for short steps to be seen quickly.
    * @defaultValue 1.5
    */
-  multiplier?: number;
+  multiplier?: number | undefined;
   /**
    * How to randomise each delay so that thousands of watches started together spread out.
    * `'equal'` keeps at least half the delay, so a poll never follows its predecessor
    * almost at once (`'full'` can).
    * @defaultValue 'equal'
    */
-  jitter?: 'full' | 'equal' | 'none';
+  jitter?: 'full' | 'equal' | 'none' | undefined;
   /**
    * Go back to `initialDelayMs` after a poll that saw a change: a step that just finished
    * usually means the next one will soon.
    * @defaultValue true
    */
-  resetOnChange?: boolean;
+  resetOnChange?: boolean | undefined;
   /**
    * How many transient failures in a row are retried before the watch errors. 0 fails on
    * the first; `Infinity` never gives up. Five rides out a minute-long outage at the
    * default delays without hiding a dead endpoint for long.
    * @defaultValue 5
    */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
 }
 
 /**
@@ -78,7 +78,7 @@ export interface BackoffOptions {
  * // Logs: 1000
  * ```
  */
-export type BackoffPolicy = Readonly<Required<BackoffOptions>>;
+export type BackoffPolicy = Readonly<{ [K in keyof BackoffOptions]-?: Exclude<BackoffOptions[K], undefined> }>;
 
 /**
  * The defaults of {@link BackoffOptions}, each explained there.
@@ -140,7 +140,7 @@ export function resolveBackoff(...options: (BackoffOptions | undefined)[]): Back
     }
     for (const [key, value] of Object.entries(layer)) if (value !== undefined) merged[key] = value;
   }
-  const policy = merged as Required<BackoffOptions>;
+  const policy = merged as { -readonly [K in keyof BackoffPolicy]: BackoffPolicy[K] };
   positive('initialDelayMs', policy.initialDelayMs);
   positive('maxDelayMs', policy.maxDelayMs);
   if (typeof policy.multiplier !== 'number' || !Number.isFinite(policy.multiplier) || policy.multiplier < 1) {

@@ -1,0 +1,196 @@
+import { describe, expect, it, vi, afterEach } from 'vitest';
+import { inspect } from 'node:util';
+import {
+  AuthenticationError,
+  ConfigError,
+  HttpError,
+  NetworkError,
+  NotFoundError,
+  RateLimitError,
+  ResponseValidationError,
+  TimeoutError,
+} from '../src/index.js';
+import { HttpClient, defaultErrorDetails, parseRetryAfter, type FetchLike } from '../src/http.js';
+
+const KEY = 'sk-live-SECRET-9f8e7d';
+
+function client(fetchImpl: FetchLike, extra: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}) {
+  return new HttpClient({
+    provider: 'test',
+    baseUrl: 'https://api.test/v1/workflows/',
+    secrets: [KEY],
+    authHeaders: { 'x-api-key': KEY },
+    fetch: fetchImpl,
+    requestTimeoutMs: 5_000,
+    ...extra,
+  });
+}
+
+function respond(status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return vi.fn<FetchLike>(async () => new Response(text, { status, headers: { 'content-type': 'application/json', ...headers } }));
+}
+
+async function caught(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+function expectNoKey(error: unknown) {
+  const seen = [String(error), inspect(error, { depth: 10, showHidden: true }), JSON.stringify(error)];
+  for (const text of seen) expect(text).not.toContain(KEY);
+}
+
+describe('HttpClient', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('appends encoded path segments to the base path, so ids cannot climb to another endpoint', () => {
+    const http = client(respond(200, {}));
+    expect(http.url(['executions', '../../admin']).href).toBe('https://api.test/v1/workflows/executions/..%2F..%2Fadmin');
+    expect(http.url(['executions', 'a?b#c']).href).toBe('https://api.test/v1/workflows/executions/a%3Fb%23c');
+    expect(http.url(['x'], { limit: 10, bulk_id: undefined }).href).toBe('https://api.test/v1/workflows/x?limit=10');
+  });
+
+  it('sends auth headers, JSON body and returns the parsed body', async () => {
+    const fetchImpl = respond(200, { ok: true }, { 'x-request-id': 'req-1' });
+    const res = await client(fetchImpl, { headers: { 'x-team': 't1' } }).request({ method: 'POST', path: ['run'], body: { a: 1 } });
+    expect(res.body).toEqual({ ok: true });
+    expect(res.requestId).toBe('req-1');
+    const [url, init] = fetchImpl.mock.calls[0]!;
+    expect(url).toBe('https://api.test/v1/workflows/run');
+    expect(init.method).toBe('POST');
+    expect(init.headers).toMatchObject({ 'x-api-key': KEY, 'x-team': 't1', 'content-type': 'application/json' });
+    expect(init.body).toBe('{"a":1}');
+    expect(url).not.toContain(KEY);
+  });
+
+  it.each([
+    [401, AuthenticationError, false],
+    [403, AuthenticationError, false],
+    [404, NotFoundError, false],
+    [400, HttpError, false],
+    [408, HttpError, true],
+    [429, RateLimitError, true],
+    [500, HttpError, true],
+    [503, HttpError, true],
+  ] as const)('maps HTTP %i to %o (retryable: %s)', async (status, cls, retryable) => {
+    const error = await caught(client(respond(status, { error: 'nope' })).request({ path: ['executions', 'e1'], executionId: 'e1' }));
+    expect(error).toBeInstanceOf(cls);
+    expect(error).toMatchObject({ status, provider: 'test', executionId: 'e1', retryable });
+    expect(error.message).toContain('nope');
+  });
+
+  it('reads Retry-After in seconds and as an HTTP date', async () => {
+    const e1 = await caught(client(respond(429, { error: 'slow' }, { 'retry-after': '7' })).request({ path: ['x'] }));
+    expect((e1 as RateLimitError).retryAfterMs).toBe(7000);
+    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:30 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(30_000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+
+  it('takes a hint from the body through errorDetails', async () => {
+    const error = await caught(
+      client(respond(429, { status: 'error', message: 'Rate limit exceeded', retry_after: 30 }), {
+        errorDetails: (b) => ({ ...defaultErrorDetails(b), retryAfterMs: (b as { retry_after: number }).retry_after * 1000 }),
+      }).request({ path: ['x'] }),
+    );
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as RateLimitError).retryAfterMs).toBe(30_000);
+    expect(error.message).toContain('Rate limit exceeded');
+  });
+
+  it('treats a 200 body that is not JSON as a retryable ResponseValidationError', async () => {
+    const error = await caught(client(respond(200, '{"truncated": ')).request({ path: ['x'] }));
+    expect(error).toBeInstanceOf(ResponseValidationError);
+    expect((error as ResponseValidationError).retryable).toBe(true);
+  });
+
+  it('wraps a network failure as NetworkError, scrubbing the key from message and cause', async () => {
+    const fetchImpl = vi.fn<FetchLike>(async () => {
+      throw new TypeError(`connect ECONNREFUSED (header x-api-key: ${KEY})`);
+    });
+    const error = await caught(client(fetchImpl).request({ path: ['x'] }));
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.message).toContain('[REDACTED]');
+    expectNoKey(error);
+  });
+
+  it('scrubs the key even when a server echoes it in an error body', async () => {
+    const error = await caught(client(respond(401, { message: `key ${KEY} is invalid` })).request({ path: ['x'] }));
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expectNoKey(error);
+  });
+
+  it('times a request out with a retryable TimeoutError', async () => {
+    vi.useFakeTimers();
+    const fetchImpl = vi.fn<FetchLike>(
+      (_url, init) =>
+        new Promise((_resolve, reject) => {
+          init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        }),
+    );
+    const pending = caught(client(fetchImpl).request({ path: ['x'] }));
+    await vi.advanceTimersByTimeAsync(5_000);
+    const error = await pending;
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ phase: 'request', retryable: true });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("passes the caller's abort through and rejects with its reason", async () => {
+    let seen: AbortSignal | undefined;
+    const fetchImpl = vi.fn<FetchLike>(
+      (_url, init) =>
+        new Promise((_resolve, reject) => {
+          seen = init.signal ?? undefined;
+          init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        }),
+    );
+    const controller = new AbortController();
+    const pending = caught(client(fetchImpl).request({ path: ['x'], signal: controller.signal }));
+    const reason = new Error('user gave up');
+    controller.abort(reason);
+    expect(await pending).toBe(reason);
+    expect(seen?.aborted).toBe(true);
+  });
+
+  it('fetches a foreign URL with no key and no provider headers', async () => {
+    const fetchImpl = respond(200, { pages: 3 });
+    const body = await client(fetchImpl, { headers: { 'x-team': 't' } }).fetchForeign('https://bucket.test/out.json?sig=abc', {});
+    expect(body).toEqual({ pages: 3 });
+    const [, init] = fetchImpl.mock.calls[0]!;
+    expect(JSON.stringify(init.headers)).not.toContain(KEY);
+    expect(init.headers).not.toHaveProperty('x-team');
+    expect(init.headers).not.toHaveProperty('x-api-key');
+  });
+
+  it('says clearly when a presigned URL has expired', async () => {
+    const error = await caught(client(respond(403, '<Error>AccessDenied</Error>')).fetchForeign('https://bucket.test/o.json?sig=1', {}));
+    expect(error.message).toMatch(/expired/);
+    expect((error as HttpError).retryable).toBe(false);
+  });
+
+  it('rejects bad configuration with ConfigError', () => {
+    expect(() => client(respond(200, {}), { baseUrl: 'not a url' })).toThrow(ConfigError);
+    expect(() => client(respond(200, {}), { baseUrl: 'ftp://x.test' })).toThrow(/http or https/);
+    expect(() => client(respond(200, {}), { baseUrl: `https://user:${KEY}@x.test` })).toThrow(/without credentials/);
+    expect(() => client(respond(200, {}), { requestTimeoutMs: 0 })).toThrow(/requestTimeoutMs/);
+  });
+});
+
+describe('defaultErrorDetails', () => {
+  it.each([
+    [{ status: 'error', message: 'Invalid prompt' }, 'Invalid prompt'],
+    [{ status: 'error', messege: 'legacy spelling' }, 'legacy spelling'],
+    [{ error: 'execution not found' }, 'execution not found'],
+    [{ error: 'ModelError', error_cause: 'CUDA out of memory' }, 'ModelError: CUDA out of memory'],
+    [{ detail: 'Not authenticated' }, 'Not authenticated'],
+    [{ detail: [{ loc: ['path', 'execution_id'], msg: 'value is not a valid integer', type: 'type_error' }] }, 'path.execution_id: value is not a valid integer'],
+  ])('reads %j', (body, message) => {
+    expect(defaultErrorDetails(body).message).toBe(message);
+  });
+});
