@@ -5,7 +5,7 @@ import { MAX_HINT_MS, clampHint } from '../src/backoff.js';
 describe('resolveBackoff', () => {
   it('fills in the documented defaults', () => {
     expect(resolveBackoff()).toEqual(DEFAULT_BACKOFF);
-    expect(DEFAULT_BACKOFF).toMatchObject({ initialDelayMs: 1000, maxDelayMs: 15000, multiplier: 1.5, jitter: 'equal', resetOnChange: true, maxRetries: 5 });
+    expect(DEFAULT_BACKOFF).toMatchObject({ initialDelayMs: 3000, maxDelayMs: 10000, multiplier: 1.5, jitter: 'equal', resetOnChange: true, maxRetries: 5 });
   });
 
   it('layers options field by field, later layers winning, undefined ignored', () => {
