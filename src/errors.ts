@@ -50,6 +50,7 @@ const KINDS = Symbol.for('runwatch.error.kinds');
 export class RunwatchError extends Error {
   /** The class name, kept through minification; used by the `is…` guards. */
   static readonly kind: string = 'RunwatchError';
+  /** The class name (`'RunwatchError'` here, each subclass its own); survives minification, unlike `constructor.name`. */
   override name: string = 'RunwatchError';
   /** The provider the failing call went to. */
   readonly provider: string | undefined;
@@ -103,6 +104,7 @@ export class RunwatchError extends Error {
 export class HttpError extends RunwatchError {
   /** The class name, kept through minification; used by the `is…` guards. */
   static override readonly kind: string = 'HttpError';
+  /** The class name (`'HttpError'` here, each subclass its own); survives minification, unlike `constructor.name`. */
   override name: string = 'HttpError';
   constructor(message: string, options: RunwatchErrorOptions = {}) {
     super(message, { ...options, retryable: options.retryable ?? isRetryableStatus(options.status) });
@@ -123,6 +125,7 @@ export class HttpError extends RunwatchError {
 export class AuthenticationError extends HttpError {
   /** The class name, kept through minification; used by the `is…` guards. */
   static override readonly kind: string = 'AuthenticationError';
+  /** Always `'AuthenticationError'`; survives minification, unlike `constructor.name`. */
   override name = 'AuthenticationError' as const;
   constructor(message: string, options: RunwatchErrorOptions = {}) {
     super(message, { ...options, retryable: false });
@@ -143,6 +146,7 @@ export class AuthenticationError extends HttpError {
 export class NotFoundError extends HttpError {
   /** The class name, kept through minification; used by the `is…` guards. */
   static override readonly kind: string = 'NotFoundError';
+  /** Always `'NotFoundError'`; survives minification, unlike `constructor.name`. */
   override name = 'NotFoundError' as const;
   constructor(message: string, options: RunwatchErrorOptions = {}) {
     super(message, { ...options, retryable: false });
@@ -164,6 +168,7 @@ export class NotFoundError extends HttpError {
 export class RateLimitError extends HttpError {
   /** The class name, kept through minification; used by the `is…` guards. */
   static override readonly kind: string = 'RateLimitError';
+  /** Always `'RateLimitError'`; survives minification, unlike `constructor.name`. */
   override name = 'RateLimitError' as const;
   constructor(message: string, options: RunwatchErrorOptions = {}) {
     super(message, { status: 429, ...options, retryable: options.retryable ?? true });
@@ -198,6 +203,7 @@ export interface ValidationIssue {
 export class ResponseValidationError extends RunwatchError {
   /** The class name, kept through minification; used by the `is…` guards. */
   static override readonly kind: string = 'ResponseValidationError';
+  /** Always `'ResponseValidationError'`; survives minification, unlike `constructor.name`. */
   override name = 'ResponseValidationError' as const;
   /** What was wrong, one entry per problem. */
   readonly issues: ValidationIssue[];
@@ -221,6 +227,7 @@ export class ResponseValidationError extends RunwatchError {
 export class NetworkError extends RunwatchError {
   /** The class name, kept through minification; used by the `is…` guards. */
   static override readonly kind: string = 'NetworkError';
+  /** Always `'NetworkError'`; survives minification, unlike `constructor.name`. */
   override name = 'NetworkError' as const;
   constructor(message: string, options: RunwatchErrorOptions = {}) {
     super(message, { ...options, retryable: options.retryable ?? true });
@@ -243,6 +250,7 @@ export class NetworkError extends RunwatchError {
 export class TimeoutError extends RunwatchError {
   /** The class name, kept through minification; used by the `is…` guards. */
   static override readonly kind: string = 'TimeoutError';
+  /** Always `'TimeoutError'`; survives minification, unlike `constructor.name`. */
   override name = 'TimeoutError' as const;
   /** Whether one request or the whole watch ran out of time. */
   readonly phase: 'request' | 'watch';
@@ -269,6 +277,7 @@ export class TimeoutError extends RunwatchError {
 export class ExecutionFailedError extends RunwatchError {
   /** The class name, kept through minification; used by the `is…` guards. */
   static override readonly kind: string = 'ExecutionFailedError';
+  /** Always `'ExecutionFailedError'`; survives minification, unlike `constructor.name`. */
   override name = 'ExecutionFailedError' as const;
   /** The terminal snapshot. */
   readonly snapshot: ExecutionSnapshot;
@@ -301,6 +310,7 @@ export class ExecutionFailedError extends RunwatchError {
 export class ConfigError extends RunwatchError {
   /** The class name, kept through minification; used by the `is…` guards. */
   static override readonly kind: string = 'ConfigError';
+  /** Always `'ConfigError'`; survives minification, unlike `constructor.name`. */
   override name = 'ConfigError' as const;
   /** The option at fault. */
   readonly option: string | undefined;

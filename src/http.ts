@@ -82,6 +82,9 @@ export class HttpClient {
   url(path: readonly (string | number)[], query?: HttpRequest['query']): URL {
     const url = new URL(this.baseUrl.href);
     const base = url.pathname.replace(/\/+$/, '');
+    // URL parsing resolves `.` and `..` segments (encoded or not), so no encoding can keep them in place.
+    const dot = path.find((p) => String(p) === '.' || String(p) === '..');
+    if (dot !== undefined) throw new ConfigError(`Expected an id other than ${describe(String(dot))}`, { option: 'id' });
     url.pathname = [base, ...path.map((p) => encodeURIComponent(String(p)))].join('/');
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     return url;

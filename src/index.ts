@@ -48,3 +48,26 @@ export { progress, type Progress } from './operators/progress.js';
 export { mergeExecutions, type MergeExecutionsOptions } from './operators/merge-executions.js';
 export { aggregateProgress, type AggregateProgress } from './operators/aggregate-progress.js';
 export { waitForTerminal } from './operators/wait-for-terminal.js';
+export type { ClientOptions } from './providers/shared.js';
+export {
+  datalab,
+  normalizeDatalab,
+  DatalabExecution,
+  DatalabStep,
+  DatalabExecuteResponse,
+  DatalabErrorBody,
+  type DatalabClient,
+  type DatalabSnapshot,
+  type DatalabWatchOptions,
+} from './providers/datalab.js';
+export {
+  modelslab,
+  normalizeModelsLab,
+  ModelsLabExecution,
+  ModelsLabRunResponse,
+  ModelsLabCancelResponse,
+  ModelsLabErrorBody,
+  type ModelsLabClient,
+  type ModelsLabSnapshot,
+  type ModelsLabRef,
+} from './providers/modelslab.js';

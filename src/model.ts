@@ -129,7 +129,12 @@ export interface ExecutionSnapshot<Raw = unknown> {
   /** The execution's final output (ModelsLab `output.output`, EachLabs `output`). */
   output?: unknown;
   /** Why the execution failed, where the provider says. */
-  error?: { message: string; code?: string };
+  error?: {
+    /** The provider's error message. */
+    message: string;
+    /** The provider's error code, where it gives one. */
+    code?: string;
+  };
   /** The validated provider body. */
   raw: Raw;
 }
@@ -157,11 +162,52 @@ export interface ExecutionSnapshot<Raw = unknown> {
  * ```
  */
 export type ExecutionChange =
-  | { type: 'execution-status'; executionId: string; from: ExecutionStatus | undefined; to: ExecutionStatus }
-  | { type: 'step-added'; executionId: string; step: StepSnapshot }
-  | { type: 'step-status'; executionId: string; step: StepSnapshot; from: StepStatus; to: StepStatus }
-  | { type: 'step-output'; executionId: string; step: StepSnapshot }
-  | { type: 'execution-output'; executionId: string; output: unknown };
+  | {
+      /** The execution's status changed (or was first seen). */
+      type: 'execution-status';
+      /** The execution concerned. */
+      executionId: string;
+      /** The status before; `undefined` on the first update. */
+      from: ExecutionStatus | undefined;
+      /** The status now. */
+      to: ExecutionStatus;
+    }
+  | {
+      /** A step appeared (every step of the first update is one). */
+      type: 'step-added';
+      /** The execution concerned. */
+      executionId: string;
+      /** The step as first seen. */
+      step: StepSnapshot;
+    }
+  | {
+      /** A step's status changed. */
+      type: 'step-status';
+      /** The execution concerned. */
+      executionId: string;
+      /** The step after the change. */
+      step: StepSnapshot;
+      /** The step's status before. */
+      from: StepStatus;
+      /** The step's status now. */
+      to: StepStatus;
+    }
+  | {
+      /** A step's output or output URL appeared or changed. */
+      type: 'step-output';
+      /** The execution concerned. */
+      executionId: string;
+      /** The step after the change. */
+      step: StepSnapshot;
+    }
+  | {
+      /** The execution's output appeared or changed. */
+      type: 'execution-output';
+      /** The execution concerned. */
+      executionId: string;
+      /** The new output. */
+      output: unknown;
+    };
 
 /**
  * The changes that concern one step: `step-added`, `step-status` and `step-output`.

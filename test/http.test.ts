@@ -194,3 +194,12 @@ describe('defaultErrorDetails', () => {
     expect(defaultErrorDetails(body).message).toBe(message);
   });
 });
+
+describe('HttpClient path segments', () => {
+  it('refuses `.` and `..` segments, which URL parsing would resolve away', () => {
+    const http = new HttpClient({ provider: 'test', baseUrl: 'https://api.test/v1/workflows', secrets: [], authHeaders: {}, requestTimeoutMs: 1000 });
+    expect(() => http.url(['..', 'runs', '1'])).toThrow(ConfigError);
+    expect(() => http.url(['executions', '.'])).toThrow(ConfigError);
+    expect(http.url(['executions', '...']).pathname).toBe('/v1/workflows/executions/...');
+  });
+});

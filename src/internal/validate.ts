@@ -27,7 +27,8 @@ export function assertPositiveInteger(option: string, value: unknown): asserts v
  * finite number (some providers use integers).
  */
 export function requireId(option: string, value: unknown): string {
-  if (typeof value === 'string' && value.trim() !== '') return value;
+  // `.` and `..` would be resolved away in a URL path, reaching another endpoint.
+  if (typeof value === 'string' && value.trim() !== '' && value !== '.' && value !== '..') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   throw new ConfigError(`Expected \`${option}\` to be a non-empty string or a number, got ${describe(value)}`, {
     option,
