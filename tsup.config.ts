@@ -1,20 +1,38 @@
 import { defineConfig } from 'tsup';
 
+const external = ['rxjs', 'zod', 'cross-fetch', /^node:/];
+
 export default defineConfig([
+  // ESM, one file per module: with `sideEffects: false` a bundler drops whole modules a user
+  // does not import (a provider's schemas are built at module load, so inside one big file
+  // they could not be shaken out).
   {
-    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
+    entry: ['src/**/*.ts', '!src/cli/**', '!src/**/*.md'],
+    format: ['esm'],
+    bundle: false,
+    dts: { entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' } },
     sourcemap: true,
-    clean: true,
+    clean: false,
     target: 'es2022',
     platform: 'neutral',
-    external: ['rxjs', 'zod', 'cross-fetch', /^node:/],
+    external,
+  },
+  // CommonJS, one file per entry: require() users do not tree-shake anyway.
+  {
+    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+    format: ['cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: false,
+    target: 'es2022',
+    platform: 'node',
+    external,
   },
   {
     entry: { 'cli/main': 'src/cli/main.ts' },
     format: ['esm'],
     sourcemap: true,
+    clean: false,
     target: 'node18',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },

@@ -14,7 +14,9 @@ import { isTerminal, type ExecutionStatus, type ExecutionUpdate, type StepStatus
  * ```
  */
 export interface Progress {
+  /** The execution this figure is about. */
   executionId: string;
+  /** The execution's normalized status at this update. */
   status: ExecutionStatus;
   /** Steps known so far. */
   total: number;

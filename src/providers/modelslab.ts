@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { ConfigError, HttpError, RateLimitError } from '../errors.js';
 import { defaultErrorDetails, parseRetryAfter, type ErrorDetails, type HttpRequest, type HttpResponse } from '../http.js';
 import { describe, requireId } from '../internal/validate.js';

@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// Size budget for a browser user of runwatch: the minified, gzipped bundle of
+//   import { eachlabs, watchExecution, untilTerminal, stepChanges } from 'runwatch'
+// taken from the BUILT package (dist/index.js; run `npm run build` first, or `npm run size`),
+// bundled by esbuild for the browser with rxjs left out (a peer the app already has) and zod
+// and cross-fetch bundled in (dependencies the app pays for through us).
+//
+// Prints one JSON line on stdout and a per-package breakdown on stderr; exits 1 over budget,
+// 2 when some of the names are not exported yet (after measuring those that are).
+//   minGzipBytes       the single-file bundle (esbuild without splitting inlines dynamic
+//                      imports, so the lazily loaded cross-fetch fallback counts): the budget
+//   initialGzipBytes   with code splitting, what a browser loads up front (entry chunk and its
+//                      static imports; lazy chunks such as the cross-fetch fallback left out)
+//   zodMiniGzipBytes / zodClassicGzipBytes
+//                      the same tiny schema bundled with `zod/mini` and with classic `zod`,
+//                      in the same run: what the choice of mini saves
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const entry = join(root, 'dist', 'index.js');
+const BUDGET_BYTES = 12 * 1024;
+const NAMES = ['eachlabs', 'watchExecution', 'untilTerminal', 'stepChanges'];
+
+const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
+
+/**
+ * Bundles `contents` (an ES module resolved from the repository root) for the browser.
+ * Returns the gzipped size of everything (`total`), of what loads up front (`initial`, only
+ * differs with `splitting`), and the metafile.
+ */
+async function bundle(contents, { external = [], splitting = false } = {}) {
+  const result = await build({
+    entryPoints: ['size-entry'],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    external,
+    splitting,
+    outdir: join(root, '.tmp', 'size'), // nothing is written: `write: false`
+    absWorkingDir: root,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'size-entry',
+        setup(b) {
+          b.onResolve({ filter: /^size-entry$/ }, () => ({ path: 'size-entry', namespace: 'size' }));
+          b.onLoad({ filter: /.*/, namespace: 'size' }, () => ({ contents, resolveDir: root, loader: 'js' }));
+          // `'runwatch'` is the built package, not whatever a self-reference would resolve to.
+          b.onResolve({ filter: /^runwatch$/ }, () => ({ path: entry }));
+        },
+      },
+    ],
+  });
+  const sizes = new Map(
+    result.outputFiles.filter((f) => f.path.endsWith('.js')).map((f) => [resolve(f.path), gzip(f.contents)]),
+  );
+  const outputs = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith('.js'));
+  const [entryPath] = outputs.find(([, output]) => output.entryPoint !== undefined) ?? [];
+  const initial = new Set();
+  const visit = (path) => {
+    if (initial.has(path)) return;
+    initial.add(path);
+    for (const i of result.metafile.outputs[path]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  if (entryPath) visit(entryPath);
+  const sum = (paths) => [...paths].reduce((total, path) => total + (sizes.get(resolve(root, path)) ?? 0), 0);
+  return { total: sum(outputs.map(([path]) => path)), initial: sum(initial), metafile: result.metafile };
+}
+
+/** Minified bytes in the bundle per package (`runwatch` for our own dist files). */
+function breakdown(metafile) {
+  const sizes = {};
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file.split('\\').join('/'));
+      const name = match ? match[1] : file.startsWith('dist/') ? 'runwatch' : file;
+      if (bytesInOutput > 0) sizes[name] = (sizes[name] ?? 0) + bytesInOutput;
+    }
+  }
+  return Object.fromEntries(Object.entries(sizes).sort(([, a], [, b]) => b - a));
+}
+
+if (!existsSync(entry)) {
+  console.error(`✖ ${entry} does not exist: run \`npm run build\` first (or \`npm run size\`).`);
+  process.exit(2);
+}
+
+const exported = await import(pathToFileURL(entry).href);
+const present = NAMES.filter((name) => name in exported);
+const missing = NAMES.filter((name) => !(name in exported));
+
+const app = `import { ${present.join(', ')} } from 'runwatch';\nexport { ${present.join(', ')} };\n`;
+const single = await bundle(app, { external: ['rxjs'] });
+const split = await bundle(app, { external: ['rxjs'], splitting: true });
+
+const schema = (optional) => `
+export const Step = z.looseObject({ id: z.string(), status: z.string(), output: ${optional('z.unknown()')} });
+export const Execution = z.looseObject({
+  execution_id: z.string(),
+  status: z.enum(['queued', 'running', 'completed', 'failed']),
+  steps: z.array(Step),
+  started_at: ${optional('z.string()')},
+});
+export const parse = (body) => Execution.safeParse(body);
+`;
+const mini = await bundle(`import * as z from 'zod/mini';\n${schema((s) => `z.optional(${s})`)}`);
+const classic = await bundle(`import * as z from 'zod';\n${schema((s) => `${s}.optional()`)}`);
+
+const report = {
+  bundle: 'eachlabs+watch+untilTerminal+stepChanges',
+  minGzipBytes: single.total,
+  budgetBytes: BUDGET_BYTES,
+  zodMiniGzipBytes: mini.total,
+  zodClassicGzipBytes: classic.total,
+  initialGzipBytes: split.initial,
+  ...(missing.length > 0 ? { missing } : {}),
+};
+console.error(`minified bytes by package: ${JSON.stringify(breakdown(single.metafile))}`);
+console.log(JSON.stringify(report));
+
+if (missing.length > 0) {
+  console.error(`✖ not exported by dist/index.js yet: ${missing.join(', ')}; measured ${present.join(', ')} only`);
+  process.exit(2);
+}
+if (single.total > BUDGET_BYTES) {
+  console.error(`✖ over budget: ${single.total} B gzipped > ${BUDGET_BYTES} B`);
+  process.exit(1);
+}
