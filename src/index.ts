@@ -71,3 +71,21 @@ export {
   type ModelsLabSnapshot,
   type ModelsLabRef,
 } from './providers/modelslab.js';
+export {
+  eachlabs,
+  normalizeEachLabs,
+  EachLabsExecution,
+  EachLabsStepOutput,
+  EachLabsExecutionList,
+  EachLabsExecutionSummary,
+  EachLabsTriggerResponse,
+  EachLabsErrorBody,
+  type EachLabsSnapshot,
+  type EachLabsBulkSnapshot,
+  type EachLabsClient,
+  type EachLabsOptions,
+  type EachLabsTriggerBody,
+  type EachLabsListQuery,
+  type ExecutionPage,
+  type ExecutionSummary,
+} from './providers/eachlabs.js';
