@@ -1,0 +1,364 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** The providers the command knows, in the order the help lists them. */
+const PROVIDERS = ['modelslab', 'eachlabs', 'datalab'] as const;
+/** One of the providers the command knows. */
+type ProviderName = (typeof PROVIDERS)[number];
+
+/** Where each provider's key is read from when `--api-key` is not given. */
+const API_KEY_ENV: Readonly<Record<ProviderName, string>> = {
+  modelslab: 'MODELSLAB_API_KEY',
+  eachlabs: 'EACHLABS_API_KEY',
+  datalab: 'DATALAB_API_KEY',
+};
+
+/**
+ * A mistake in the command line: exit code 2, with a pointer to the right `--help`. Its
+ * message never repeats a value that could be a key.
+ *
+ * @example
+ * ```ts
+ * import { UsageError } from './args.js';
+ *
+ * const error = new UsageError('Missing execution id', 'watch');
+ * console.log(`runwatch: ${error.message}; see runwatch ${error.command} --help`);
+ * // Logs: runwatch: Missing execution id; see runwatch watch --help
+ * ```
+ */
+export class UsageError extends Error {
+  override name = 'UsageError' as const;
+  /** The command whose help to point at; `undefined` for the top level. */
+  readonly command: string | undefined;
+  /**
+   * @param message - what is wrong, for people.
+   * @param command - the command whose `--help` to point at.
+   */
+  constructor(message: string, command?: string) {
+    super(message);
+    this.command = command;
+  }
+}
+
+/**
+ * What to connect to, shared by `watch` and `run`.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionArgs } from './args.js';
+ *
+ * const args: ConnectionArgs = { provider: 'datalab', apiKey: 'k', baseUrl: undefined, api: undefined, maxWaitMs: 60_000, json: true };
+ * console.log(args.maxWaitMs);
+ * // Logs: 60000
+ * ```
+ */
+export interface ConnectionArgs {
+  provider: ProviderName;
+  apiKey: string;
+  baseUrl: string | undefined;
+  /** EachLabs only: which of its two APIs. */
+  api: 'legacy' | 'current' | undefined;
+  maxWaitMs: number | undefined;
+  json: boolean;
+}
+
+/**
+ * `runwatch watch <provider> <id…>`, parsed.
+ *
+ * @example
+ * ```ts
+ * import { parseCommand, type WatchArgs } from './args.js';
+ *
+ * const args = parseCommand(['watch', 'eachlabs', 'e1', 'e2'], { EACHLABS_API_KEY: 'k' }) as WatchArgs;
+ * console.log(args.ids);
+ * // Logs: [ 'e1', 'e2' ]
+ * ```
+ */
+export interface WatchArgs extends ConnectionArgs {
+  command: 'watch';
+  ids: string[];
+  /** ModelsLab only: the workflow the executions belong to. */
+  workflowId: string | undefined;
+}
+
+/**
+ * `runwatch run <provider> <workflow> [--input k=v …]`, parsed.
+ *
+ * @example
+ * ```ts
+ * import { parseCommand, type RunArgs } from './args.js';
+ *
+ * const args = parseCommand(['run', 'modelslab', 'wf', '--input', 'steps:=30'], { MODELSLAB_API_KEY: 'k' }) as RunArgs;
+ * console.log(args.inputs);
+ * // Logs: { steps: 30 }
+ * ```
+ */
+export interface RunArgs extends ConnectionArgs {
+  command: 'run';
+  workflowId: string;
+  inputs: Record<string, unknown>;
+  /** EachLabs only: the workflow version to trigger. */
+  versionId: string | undefined;
+}
+
+/**
+ * Every command line the tool accepts, parsed; `command` tells which.
+ *
+ * @example
+ * ```ts
+ * import { parseCommand, type Command } from './args.js';
+ *
+ * const command: Command = parseCommand(['watch', '--help'], {});
+ * console.log(command);
+ * // Logs: { command: 'help', topic: 'watch' }
+ * ```
+ */
+export type Command =
+  | { command: 'help'; topic: 'main' | 'demo' | 'watch' | 'run' }
+  | { command: 'version' }
+  | { command: 'demo' }
+  | WatchArgs
+  | RunArgs;
+
+const connectionOptions = {
+  'api-key': { type: 'string' },
+  'base-url': { type: 'string' },
+  api: { type: 'string' },
+  'max-wait': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/**
+ * Parses the arguments after `runwatch` (so `process.argv.slice(2)`) with `util.parseArgs`,
+ * strict: an unknown command, provider or flag, a missing id or key is a {@link UsageError}.
+ *
+ * @param argv - the arguments.
+ * @param env - where API keys come from when `--api-key` is absent.
+ * @returns the parsed command.
+ * @throws {@link UsageError} for anything it does not accept.
+ *
+ * @example
+ * ```ts
+ * import { parseCommand } from './args.js';
+ *
+ * const command = parseCommand(['watch', 'datalab', '123', '--json'], { DATALAB_API_KEY: 'k' });
+ * console.log(command.command, 'json' in command && command.json);
+ * // Logs: watch true
+ * ```
+ */
+export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Command {
+  const [first, ...rest] = argv;
+  switch (first) {
+    case undefined:
+      throw new UsageError('Missing command');
+    case '--help':
+    case '-h':
+    case 'help':
+      return { command: 'help', topic: 'main' };
+    case '--version':
+    case '-v':
+      return { command: 'version' };
+    case 'demo':
+      return parseDemo(rest);
+    case 'watch':
+      return parseWatch(rest, env);
+    case 'run':
+      return parseRun(rest, env);
+    default:
+      throw new UsageError(first.startsWith('-') ? `Unknown option '${first}'` : `Unknown command '${first}'`);
+  }
+}
+
+function parseDemo(argv: string[]): Command {
+  const { values } = strictParse('demo', argv, { help: { type: 'boolean', short: 'h' } }, false);
+  return values.help ? { command: 'help', topic: 'demo' } : { command: 'demo' };
+}
+
+function parseWatch(argv: string[], env: Readonly<Record<string, string | undefined>>): Command {
+  const { values, positionals } = strictParse('watch', argv, { ...connectionOptions, workflow: { type: 'string' } }, true);
+  if (values.help) return { command: 'help', topic: 'watch' };
+  const [name, ...ids] = positionals;
+  const provider = parseProvider('watch', name);
+  if (ids.length === 0) throw new UsageError('Missing execution id', 'watch');
+  const blank = ids.find((id) => id.trim() === '');
+  if (blank !== undefined) throw new UsageError('Execution ids must not be empty', 'watch');
+  if (provider === 'modelslab' && values.workflow === undefined) {
+    throw new UsageError('ModelsLab needs the workflow: --workflow <workflow-id>', 'watch');
+  }
+  if (provider !== 'modelslab' && values.workflow !== undefined) {
+    throw new UsageError(`--workflow applies to modelslab only, not ${provider}`, 'watch');
+  }
+  return {
+    command: 'watch',
+    ...connection('watch', provider, values, env),
+    ids: [...new Set(ids)],
+    workflowId: values.workflow,
+  };
+}
+
+function parseRun(argv: string[], env: Readonly<Record<string, string | undefined>>): Command {
+  const { values, positionals } = strictParse(
+    'run',
+    argv,
+    { ...connectionOptions, input: { type: 'string', multiple: true }, 'version-id': { type: 'string' } },
+    true,
+  );
+  if (values.help) return { command: 'help', topic: 'run' };
+  const [name, workflowId, ...extra] = positionals;
+  const provider = parseProvider('run', name);
+  if (workflowId === undefined || workflowId.trim() === '') throw new UsageError('Missing workflow id', 'run');
+  if (extra.length > 0) throw new UsageError(`Unexpected argument '${extra[0]}' (inputs go in --input key=value)`, 'run');
+  if (provider !== 'eachlabs' && values['version-id'] !== undefined) {
+    throw new UsageError(`--version-id applies to eachlabs only, not ${provider}`, 'run');
+  }
+  const conn = connection('run', provider, values, env);
+  if (conn.api === 'current' && values['version-id'] === undefined) {
+    throw new UsageError('The current EachLabs API runs a specific version: add --version-id <id>', 'run');
+  }
+  return {
+    command: 'run',
+    ...conn,
+    workflowId,
+    inputs: parseInputs(values.input ?? []),
+    versionId: values['version-id'],
+  };
+}
+
+function strictParse<O extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  args: string[],
+  options: O,
+  allowPositionals: boolean,
+) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (error) {
+    // parseArgs names the flag, never a flag's value, so its message is safe to show.
+    // Its first sentence is the point; the rest is advice about '--' that rarely applies.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(message.split(/(?<=\.) /)[0] ?? message, command);
+  }
+}
+
+function parseProvider(command: string, name: string | undefined): ProviderName {
+  if (name === undefined) throw new UsageError(`Missing provider (${PROVIDERS.join(', ')})`, command);
+  const provider = PROVIDERS.find((p) => p === name.toLowerCase());
+  // The unknown name is not echoed: a key pasted in the wrong place would land here.
+  if (provider === undefined) throw new UsageError(`Unknown provider; expected one of ${PROVIDERS.join(', ')}`, command);
+  return provider;
+}
+
+function connection(
+  command: string,
+  provider: ProviderName,
+  values: { 'api-key'?: string; 'base-url'?: string; api?: string; 'max-wait'?: string; json?: boolean },
+  env: Readonly<Record<string, string | undefined>>,
+): ConnectionArgs {
+  const apiKey = values['api-key'] ?? env[API_KEY_ENV[provider]];
+  if (apiKey === undefined || apiKey.trim() === '') {
+    throw new UsageError(`Missing API key: pass --api-key or set ${API_KEY_ENV[provider]}`, command);
+  }
+  const baseUrl = values['base-url'];
+  if (baseUrl !== undefined && !isAbsoluteUrl(baseUrl)) throw new UsageError('--base-url must be an absolute http(s) URL', command);
+  const api = values.api;
+  if (api !== undefined) {
+    if (provider !== 'eachlabs') throw new UsageError(`--api applies to eachlabs only, not ${provider}`, command);
+    if (api !== 'legacy' && api !== 'current') throw new UsageError("--api must be 'legacy' or 'current'", command);
+  }
+  return {
+    provider,
+    apiKey,
+    baseUrl,
+    api,
+    maxWaitMs: values['max-wait'] === undefined ? undefined : parseMaxWait(command, values['max-wait']),
+    json: values.json ?? false,
+  };
+}
+
+function isAbsoluteUrl(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function parseMaxWait(command: string, text: string): number {
+  const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!(ms > 0 && ms <= 2_147_483_647)) {
+    throw new UsageError(`--max-wait must be a whole number of milliseconds between 1 and 2147483647, got '${text}'`, command);
+  }
+  return ms;
+}
+
+/**
+ * Reads `--input` pairs: `key=value` gives a string; `key:=json` gives any JSON value
+ * (httpie's convention), so `steps:=30` is a number and `file_urls:='["a","b"]'` an array.
+ *
+ * @param pairs - the `--input` values.
+ * @returns the inputs as one object.
+ * @throws {@link UsageError} for a pair without `=` or with bad JSON.
+ *
+ * @example
+ * ```ts
+ * import { parseInputs } from './args.js';
+ *
+ * console.log(parseInputs(['prompt=a red fox', 'steps:=30']));
+ * // Logs: { prompt: 'a red fox', steps: 30 }
+ * ```
+ */
+export function parseInputs(pairs: readonly string[]): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || (eq === 1 && pair[0] === ':')) throw new UsageError(`--input expects key=value or key:=json, got '${pair}'`, 'run');
+    const raw = pair[eq - 1] === ':';
+    const key = pair.slice(0, raw ? eq - 1 : eq);
+    const value = pair.slice(eq + 1);
+    if (!raw) {
+      inputs[key] = value;
+      continue;
+    }
+    try {
+      inputs[key] = JSON.parse(value) as unknown;
+    } catch {
+      throw new UsageError(`--input ${key}:= expects a JSON value`, 'run');
+    }
+  }
+  return inputs;
+}
+
+/**
+ * Every API key the command line or the environment could hold, so that output can be
+ * scrubbed of them even when parsing fails half-way (a key given to the wrong flag).
+ *
+ * @param argv - the arguments.
+ * @param env - the environment.
+ * @returns the values of `--api-key` and of the providers' key variables.
+ *
+ * @example
+ * ```ts
+ * import { candidateSecrets } from './args.js';
+ *
+ * console.log(candidateSecrets(['watch', '--api-key=sk-abc123'], { EACHLABS_API_KEY: 'el-456789' }));
+ * // Logs: [ 'el-456789', 'sk-abc123' ]
+ * ```
+ */
+export function candidateSecrets(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+  const secrets: string[] = [];
+  for (const name of Object.values(API_KEY_ENV)) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') secrets.push(value);
+  }
+  argv.forEach((arg, i) => {
+    if (arg === '--api-key') {
+      const next = argv[i + 1];
+      if (next !== undefined) secrets.push(next);
+    } else if (arg.startsWith('--api-key=')) {
+      secrets.push(arg.slice('--api-key='.length));
+    }
+  });
+  // Very short values would scrub ordinary words; a real key is never that short.
+  return secrets.filter((s) => s.length >= 4);
+}

@@ -1,0 +1,404 @@
+import { clearScreenDown, cursorTo, moveCursor } from 'node:readline';
+import * as util from 'node:util';
+import type { AggregateProgress, ExecutionSnapshot, ExecutionStatus, ExecutionUpdate, Progress, StepStatus, StepSnapshot } from '../index.js';
+import { isTerminal } from '../index.js';
+
+/**
+ * Where the display writes, and how.
+ *
+ * @example
+ * ```ts
+ * import type { Screen } from './display.js';
+ *
+ * const screen: Screen = { stream: process.stdout, live: false, columns: 80, rows: 24, color: false, scrub: (t) => t };
+ * console.log(screen.live);
+ * // Logs: false
+ * ```
+ */
+export interface Screen {
+  /** The stream the display writes to (stdout). */
+  stream: NodeJS.WritableStream;
+  /** Redraw a frame in place (a TTY) rather than append lines (a pipe, a file). */
+  live: boolean;
+  /** Columns of the terminal; lines are cut to fit when live. */
+  columns: number;
+  /** Rows of the terminal; a live frame never grows taller. */
+  rows: number;
+  /** Colour marks and the bar (live only, and not under `NO_COLOR`). */
+  color: boolean;
+  /** Applied to every line before it is written: removes API keys. */
+  scrub(text: string): string;
+}
+
+/** Replaces the last frame (live) or appends lines (not live). */
+type Render = (lines: readonly string[]) => void;
+
+/**
+ * The one place that knows how to redraw: on a TTY it moves the cursor back over the last
+ * frame and clears below it (node:readline, no hand-written escape codes); otherwise it
+ * appends. `done()` keeps the current frame on screen, so what comes next goes below it.
+ * This is the seam to swap in log-update, whose `logUpdate(text)` / `.done()` match it.
+ *
+ * @param screen - where and how to write.
+ * @returns `render(lines)` and `done()`.
+ *
+ * @example
+ * ```ts
+ * import { createRenderer } from './display.js';
+ *
+ * const { render } = createRenderer({ stream: process.stdout, live: false, columns: 80, rows: 24, color: false, scrub: (t) => t });
+ * render(['hello']);
+ * // Logs: hello
+ * ```
+ */
+export function createRenderer(screen: Screen): { render: Render; done(): void } {
+  let height = 0; // lines of the frame on screen, to move back over
+  const render: Render = (lines) => {
+    const text = lines.map((line) => screen.scrub(line));
+    if (screen.live) {
+      if (height > 0) {
+        moveCursor(screen.stream, 0, -height);
+        cursorTo(screen.stream, 0);
+        clearScreenDown(screen.stream);
+      }
+      height = text.length;
+    }
+    if (text.length > 0) screen.stream.write(`${text.join('\n')}\n`);
+  };
+  return {
+    render,
+    done() {
+      height = 0;
+    },
+  };
+}
+
+const MARKS: Record<ExecutionStatus | StepStatus, string> = {
+  pending: '○',
+  queued: '…',
+  running: '▶',
+  completed: '✔',
+  failed: '✖',
+  cancelled: '⊘',
+  skipped: '↷',
+  unknown: '?',
+};
+const SPINNER = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
+const COLORS: Partial<Record<ExecutionStatus | StepStatus, 'green' | 'red' | 'yellow' | 'cyan' | 'gray'>> = {
+  completed: 'green',
+  failed: 'red',
+  cancelled: 'yellow',
+  running: 'cyan',
+  skipped: 'gray',
+  pending: 'gray',
+  queued: 'gray',
+};
+const FINISHED_STEP: ReadonlySet<StepStatus> = new Set(['completed', 'failed', 'cancelled', 'skipped']);
+const DAY_MS = 86_400_000;
+
+/** When the board itself saw something start and end. */
+interface Seen {
+  /** Whether it was seen before it started, so `start` is when it started (to a poll). */
+  waited?: boolean;
+  start?: number;
+  end?: number;
+}
+
+interface Row {
+  snapshot: ExecutionSnapshot;
+  progress: Progress;
+  seen: Seen;
+  steps: Map<string, Seen>;
+}
+
+/**
+ * The state of the watched executions, and how it reads: a frame for a live terminal,
+ * event lines for a pipe, a summary at the end. Pure apart from the clock it is given.
+ *
+ * @example
+ * ```ts
+ * import { Board } from './display.js';
+ *
+ * const board = new Board({ title: 'runwatch', expected: 1, now: () => Date.now() });
+ * console.log(board.summary().length);
+ * // Logs: 1
+ * ```
+ */
+export class Board {
+  private readonly rows = new Map<string, Row>();
+  private readonly errors: string[] = [];
+  private aggregate: AggregateProgress | undefined;
+  private readonly startedAt: number;
+
+  /**
+   * @param options - `title` heads the frame; `expected` is how many executions will come
+   * (so the bar does not jump when one shows up late); `now` is the clock.
+   */
+  constructor(private readonly options: { title: string; expected: number; now: () => number }) {
+    this.startedAt = options.now();
+  }
+
+  /**
+   * Takes in one update, with its execution's progress and the progress of all.
+   *
+   * @param update - the update.
+   * @param progress - what `progress()` made of it.
+   * @param aggregate - what `aggregateProgress()` made of the stream so far.
+   * @returns the lines that tell what changed, for a display that appends.
+   */
+  apply(update: ExecutionUpdate, progress: Progress, aggregate: AggregateProgress): string[] {
+    const now = this.options.now();
+    const { snapshot } = update;
+    const key = rowKey(snapshot);
+    let row = this.rows.get(key);
+    if (row === undefined) {
+      row = { snapshot, progress, seen: {}, steps: new Map() };
+      this.rows.set(key, row);
+    }
+    row.snapshot = snapshot;
+    row.progress = progress;
+    this.aggregate = aggregate;
+    markSeen(row.seen, snapshot.status !== 'queued', isTerminal(snapshot.status), now);
+    for (const step of snapshot.steps) {
+      let seen = row.steps.get(step.key);
+      if (seen === undefined) row.steps.set(step.key, (seen = {}));
+      markSeen(seen, step.status === 'running' || FINISHED_STEP.has(step.status), FINISHED_STEP.has(step.status), now);
+    }
+    return this.describe(update, row, now);
+  }
+
+  /**
+   * Records a watch that ended in an error rather than a status.
+   *
+   * @param message - the error's message (already free of secrets).
+   * @returns the line to append.
+   */
+  fail(message: string): string[] {
+    this.errors.push(message);
+    return [`${this.clock()}  error: ${message}`];
+  }
+
+  /**
+   * The frame for a live terminal: a header with the overall bar, then per execution its
+   * status and its steps, each with a mark and the time it took (or has taken so far).
+   *
+   * @param size - the terminal's columns and rows; the frame fits in them.
+   * @param color - whether to colour marks and the bar.
+   * @returns the lines of the frame.
+   */
+  frame(size: { columns: number; rows: number }, color = false): string[] {
+    const now = this.options.now();
+    const paint = painter(color);
+    const total = Math.max(this.options.expected, this.rows.size);
+    let ratio = 0;
+    for (const row of this.rows.values()) ratio += row.progress.ratio;
+    ratio = total === 0 ? 0 : ratio / total;
+    const header = `${this.options.title}  ${bar(ratio, 24, paint)} ${String(Math.round(ratio * 100)).padStart(3)}%  ${this.counts(total)}  ${duration(now - this.startedAt)}`;
+
+    const idWidth = this.idWidth();
+    const blocks = [...this.rows.values()].map((row): Block => {
+      const { snapshot } = row;
+      const head = executionLine(row, paint(snapshot.status, mark(snapshot.status, now, color)), idWidth, now);
+      const label = stepLabel(snapshot);
+      const nameWidth = Math.max(0, ...snapshot.steps.map((s) => label(s).length));
+      const steps = snapshot.steps.map((step) =>
+        `    ${paint(step.status, mark(step.status, now, color))} ${label(step).padEnd(nameWidth)}  ${elapsed(step, row.steps.get(step.key) ?? {}, now) ?? ''}`.trimEnd(),
+      );
+      return { head, steps, terminal: isTerminal(snapshot.status), ok: snapshot.status === 'completed' };
+    });
+    const waiting = total - this.rows.size;
+    const tail = [
+      ...(waiting > 0 ? [`${paint('queued', '…')} waiting for ${waiting} more`] : []),
+      ...this.errors.map((message) => `${paint('failed', '✖')} error: ${message}`),
+    ];
+
+    // Fold the steps of finished executions first (completed, then any), then all, so the
+    // frame never scrolls: a frame taller than the screen cannot be redrawn in place.
+    const budget = Math.max(3, size.rows - 1);
+    const folds: ((b: Block) => boolean)[] = [() => false, (b) => b.terminal && b.ok, (b) => b.terminal, () => true];
+    const height = (fold: (b: Block) => boolean) => blocks.reduce((n, b) => n + 1 + (fold(b) ? 0 : b.steps.length), 1 + tail.length);
+    const fold = folds.find((f) => height(f) <= budget) ?? (() => true);
+    let lines = [header, ...blocks.flatMap((b) => [b.head, ...(fold(b) ? [] : b.steps)]), ...tail];
+    if (lines.length > budget) lines = [...lines.slice(0, budget - 1), `… ${lines.length - budget + 1} more`];
+    return lines.map((line) => fit(line, size.columns));
+  }
+
+  /**
+   * The closing lines: totals, then one line per execution with its final status.
+   *
+   * @returns the lines to print.
+   */
+  summary(): string[] {
+    const now = this.options.now();
+    const rows = [...this.rows.values()];
+    const total = Math.max(this.options.expected, rows.length);
+    const idWidth = this.idWidth();
+    const errors = this.errors.length > 0 ? `${this.errors.length} error${this.errors.length === 1 ? '' : 's'}` : '';
+    const tally = [this.counts(total, true), errors].filter((part) => part !== '').join(', ');
+    const lines = [`${total} execution${total === 1 ? '' : 's'} in ${duration(now - this.startedAt)}: ${tally || 'none seen'}`];
+    for (const row of rows) lines.push(executionLine(row, ` ${MARKS[row.snapshot.status]}`, idWidth, now));
+    return lines;
+  }
+
+  private idWidth(): number {
+    return Math.max(0, ...[...this.rows.values()].map((r) => r.snapshot.executionId.length));
+  }
+
+  private counts(total: number, final = false): string {
+    const by = this.aggregate?.byStatus;
+    if (by === undefined) return final ? '' : 'starting';
+    const parts = (Object.keys(by) as ExecutionStatus[]).filter((s) => by[s] > 0).map((s) => `${by[s]} ${s}`);
+    const done = by.completed + by.failed + by.cancelled;
+    return final ? parts.join(', ') : `${done}/${total} done · ${parts.join(' · ')}`;
+  }
+
+  private clock(): string {
+    return `+${((this.options.now() - this.startedAt) / 1000).toFixed(1)}s`.padStart(7);
+  }
+
+  private describe(update: ExecutionUpdate, row: Row, now: number): string[] {
+    const { snapshot } = update;
+    const at = this.clock();
+    const label = `${snapshot.provider} ${snapshot.executionId}`;
+    // The first update lists its steps before its status; the reader wants the execution first.
+    const changes = [...update.changes].sort((a, b) => rank(a) - rank(b));
+    const name = stepLabel(snapshot);
+    return changes.map((change) => {
+      switch (change.type) {
+        case 'execution-status': {
+          if (change.from === undefined) return `${at}  ${label}  ${MARKS[change.to]} ${change.to}`;
+          const took = isTerminal(change.to) ? ` in ${elapsed(snapshot, row.seen, now) ?? '?'}` : '';
+          const why = snapshot.error?.message ? `: ${snapshot.error.message}` : '';
+          return `${at}  ${label}  ${MARKS[change.to]} ${change.from} → ${change.to}${took}${why}`;
+        }
+        case 'step-added':
+          return `${at}  ${label}  ${MARKS[change.step.status]} ${name(change.step)}: ${change.step.status}`;
+        case 'step-status': {
+          const seen = row.steps.get(change.step.key) ?? {};
+          const took = FINISHED_STEP.has(change.to) ? ` in ${elapsed(change.step, seen, now) ?? '?'}` : '';
+          return `${at}  ${label}  ${MARKS[change.to]} ${name(change.step)}: ${change.from} → ${change.to}${took}`;
+        }
+        case 'step-output':
+          return `${at}  ${label}    ${name(change.step)}: output ready`;
+        case 'execution-output':
+          return `${at}  ${label}  output ready`;
+      }
+    });
+  }
+}
+
+/** An execution's frame block: its line, its steps' lines, and what decides folding. */
+interface Block {
+  head: string;
+  steps: string[];
+  terminal: boolean;
+  ok: boolean;
+}
+
+/** One execution on one line, in columns: mark, provider, id, status, time, steps, error. */
+function executionLine({ snapshot, progress, seen }: Row, markText: string, idWidth: number, now: number): string {
+  return [
+    markText,
+    snapshot.provider.padEnd(9),
+    snapshot.executionId.padEnd(idWidth),
+    snapshot.status.padEnd(9),
+    (elapsed(snapshot, seen, now) ?? '').padStart(7),
+    `${progress.done}/${progress.total} steps`,
+    snapshot.error?.message ?? '',
+  ]
+    .join('  ')
+    .trimEnd();
+}
+
+/**
+ * A step's name, or its key where several steps share the name (a ModelsLab step that
+ * repeats, `Image Upscaler#2`; a Datalab step per file, `parse/invoice.pdf`).
+ */
+function stepLabel(snapshot: ExecutionSnapshot): (step: StepSnapshot) => string {
+  const counts = new Map<string, number>();
+  for (const step of snapshot.steps) counts.set(step.name, (counts.get(step.name) ?? 0) + 1);
+  return (step) => ((counts.get(step.name) ?? 0) > 1 ? step.key : step.name);
+}
+
+function rank(change: ExecutionUpdate['changes'][number]): number {
+  return change.type === 'execution-status' && change.from === undefined ? 0 : 1;
+}
+
+function rowKey(snapshot: ExecutionSnapshot): string {
+  return `${snapshot.provider}\u0000${snapshot.executionId}`;
+}
+
+function markSeen(seen: Seen, started: boolean, ended: boolean, now: number): void {
+  if (!started) seen.waited = true;
+  if (started && seen.start === undefined) seen.start = now;
+  if (ended && seen.end === undefined) seen.end = now;
+}
+
+/**
+ * How long something took or has taken. Finished: the provider's own start and end when it
+ * gives both (one clock, no skew). Running: since we saw it start, when we did (provider
+ * times are often whole seconds, and on another clock), else since the provider's start
+ * when that is plausible (we joined late). Otherwise what the board saw; `undefined` for
+ * something that has not started.
+ */
+function elapsed(item: Pick<StepSnapshot, 'startedAt' | 'completedAt'>, seen: Seen, now: number): string | undefined {
+  const start = item.startedAt === undefined ? NaN : Date.parse(item.startedAt);
+  const end = item.completedAt === undefined ? NaN : Date.parse(item.completedAt);
+  if (end >= start) return duration(end - start);
+  const running = seen.end === undefined;
+  if (running && !seen.waited && now - start >= 0 && now - start < DAY_MS) return duration(now - start);
+  if (seen.start === undefined) return undefined;
+  return duration((seen.end ?? now) - seen.start);
+}
+
+/**
+ * Formats milliseconds for people: `850ms`, `4.1s`, `4s`, `2m05s`, `1h02m`.
+ *
+ * @param ms - a duration.
+ * @returns the short form.
+ *
+ * @example
+ * ```ts
+ * import { duration } from './display.js';
+ *
+ * console.log(duration(125_000));
+ * // Logs: 2m05s
+ * ```
+ */
+export function duration(ms: number): string {
+  const t = Math.max(0, ms);
+  if (t < 1000) return `${Math.round(t)}ms`;
+  // Provider times have whole-second precision: "2s" rather than a falsely exact "2.0s".
+  if (t < 60_000) return t % 1000 === 0 ? `${t / 1000}s` : `${(t / 1000).toFixed(1)}s`;
+  const s = Math.floor(t / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
+}
+
+function mark(status: ExecutionStatus | StepStatus, now: number, live: boolean): string {
+  if (status === 'running' && live) return SPINNER[Math.floor(now / 80) % SPINNER.length] ?? MARKS.running;
+  return MARKS[status];
+}
+
+type Paint = (status: ExecutionStatus | StepStatus, text: string) => string;
+
+function painter(color: boolean): Paint {
+  if (!color || typeof util.styleText !== 'function') return (_status, text) => text;
+  return (status, text) => {
+    const c = COLORS[status];
+    return c === undefined ? text : util.styleText(c, text);
+  };
+}
+
+function bar(ratio: number, width: number, paint: Paint): string {
+  const filled = Math.round(Math.min(1, Math.max(0, ratio)) * width);
+  return `[${paint('completed', '█'.repeat(filled))}${'░'.repeat(width - filled)}]`;
+}
+
+/** Cuts a line to the terminal's width (colour codes take no room), so one line stays one row. */
+function fit(line: string, columns: number): string {
+  const visible = util.stripVTControlCharacters(line);
+  if (visible.length < columns) return line;
+  // Cutting inside a colour code would garble it: cut the plain text instead.
+  return `${visible.slice(0, Math.max(1, columns - 2))}…`;
+}

@@ -1,0 +1,91 @@
+import type { Screen } from './display.js';
+
+/**
+ * What a command may touch of the process: streams, environment, a stop signal.
+ *
+ * @example
+ * ```ts
+ * import type { Io } from './io.js';
+ *
+ * const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: new AbortController().signal };
+ * console.log(typeof io.stdout.write);
+ * // Logs: function
+ * ```
+ */
+export interface Io {
+  /** Normal output: the display, the summary, NDJSON. */
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
+  /** Errors and usage messages. */
+  stderr: NodeJS.WritableStream;
+  /** Where API keys and `NO_COLOR` come from. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Aborts on Ctrl-C: every watch is unsubscribed. */
+  signal: AbortSignal;
+}
+
+/**
+ * Writes lines, each scrubbed of every known API key first.
+ *
+ * @example
+ * ```ts
+ * import { createOutput, type Output } from './io.js';
+ *
+ * const output: Output = createOutput({ stdout: process.stdout, stderr: process.stderr, env: {}, signal: new AbortController().signal }, ['sk-123456']);
+ * console.log(output.scrub('sk-123456'));
+ * // Logs: [REDACTED]
+ * ```
+ */
+export interface Output {
+  /** One line to stdout. */
+  out(line: string): void;
+  /** One line to stderr. */
+  err(line: string): void;
+  /** Removes every known key from a text. */
+  scrub(text: string): string;
+  /** The screen the live display draws on (stdout). */
+  screen(): Screen;
+}
+
+/**
+ * Wraps the process's streams so nothing reaches them with an API key in it: the library
+ * already redacts its errors, and this catches the rest (an id or a flag value that happens
+ * to be the key, say).
+ *
+ * @param io - the streams and environment.
+ * @param secrets - the keys to scrub.
+ * @returns the output.
+ *
+ * @example
+ * ```ts
+ * import { createOutput } from './io.js';
+ *
+ * const output = createOutput({ stdout: process.stdout, stderr: process.stderr, env: {}, signal: new AbortController().signal }, ['sk-123456']);
+ * output.out('key is sk-123456');
+ * // Logs: key is [REDACTED]
+ * ```
+ */
+export function createOutput(io: Io, secrets: readonly string[]): Output {
+  const keys = secrets.filter((s) => s !== '');
+  const scrub = (text: string) => keys.reduce((t, key) => t.split(key).join('[REDACTED]'), text);
+  return {
+    out: (line) => void io.stdout.write(`${scrub(line)}\n`),
+    err: (line) => void io.stderr.write(`${scrub(line)}\n`),
+    scrub,
+    screen: () => {
+      const live = io.stdout.isTTY === true;
+      return {
+        stream: io.stdout,
+        live,
+        // Getters: the terminal may be resized while the display runs.
+        get columns() {
+          return io.stdout.columns ?? 80;
+        },
+        get rows() {
+          return io.stdout.rows ?? 24;
+        },
+        color: live && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb',
+        scrub,
+      };
+    },
+  };
+}

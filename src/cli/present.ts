@@ -1,0 +1,109 @@
+import { Board, createRenderer } from './display.js';
+import { errorLine, follow, type Outcome, type Target } from './follow.js';
+import type { Output } from './io.js';
+
+/**
+ * How to show the watches.
+ *
+ * @example
+ * ```ts
+ * import type { PresentOptions } from './present.js';
+ *
+ * const options: PresentOptions = { json: false, title: 'runwatch demo', expected: 7 };
+ * console.log(options.expected);
+ * // Logs: 7
+ * ```
+ */
+export interface PresentOptions {
+  /** NDJSON on stdout, one change per line, instead of the display. */
+  json: boolean;
+  /** Heads the live frame. */
+  title: string;
+  /** How many executions to expect, for the overall bar. */
+  expected: number;
+  /**
+   * How often the live frame is redrawn between updates (elapsed times move), in ms.
+   * @defaultValue 120
+   */
+  tickMs?: number;
+}
+
+/**
+ * Follows the watches and shows them: NDJSON with `json`; otherwise the live display on a
+ * TTY (redrawn in place) or event lines when piped; then a summary. Errors go to stderr,
+ * one line each, by message only.
+ *
+ * @param targets - the watches.
+ * @param options - how to show them.
+ * @param output - where to write (scrubbed of keys).
+ * @param signal - stops following (Ctrl-C).
+ * @returns how it ended.
+ *
+ * @example
+ * ```ts
+ * import { present } from './present.js';
+ *
+ * declare const output: import('./io.js').Output;
+ * const outcome = await present([], { json: true, title: 'runwatch', expected: 0 }, output);
+ * console.log(outcome.errors.length);
+ * // Logs: 0
+ * ```
+ */
+export async function present(targets: readonly Target[], options: PresentOptions, output: Output, signal?: AbortSignal): Promise<Outcome> {
+  if (options.json) {
+    const outcome = await follow(
+      targets,
+      {
+        update: (update) => {
+          for (const change of update.changes) output.out(JSON.stringify(change));
+        },
+        error: () => {},
+      },
+      signal,
+    );
+    reportErrors(outcome, output);
+    return outcome;
+  }
+
+  const screen = output.screen();
+  const board = new Board({ title: options.title, expected: options.expected, now: Date.now });
+  const { render, done } = createRenderer(screen);
+  const draw = () => render(board.frame(screen, screen.color));
+  const ticker = screen.live ? setInterval(draw, options.tickMs ?? 120) : undefined;
+  if (screen.live) draw();
+  const outcome = await follow(
+    targets,
+    {
+      update: (update, progress, aggregate) => {
+        const lines = board.apply(update, progress, aggregate);
+        if (screen.live) draw();
+        else render(lines);
+      },
+      error: (target, error) => {
+        const lines = board.fail(errorLine(error, target));
+        if (screen.live) draw();
+        else render(lines);
+      },
+    },
+    signal,
+  );
+  clearInterval(ticker);
+  if (screen.live) {
+    draw();
+    done();
+  }
+  output.out('');
+  for (const line of board.summary()) output.out(line);
+  reportErrors(outcome, output);
+  return outcome;
+}
+
+/** One stderr line per distinct error; many watches failing alike (a wrong key) say it once. */
+function reportErrors(outcome: Outcome, output: Output): void {
+  const lines = new Map<string, number>();
+  for (const { target, error } of outcome.errors) {
+    const line = errorLine(error, target);
+    lines.set(line, (lines.get(line) ?? 0) + 1);
+  }
+  for (const [line, count] of lines) output.err(`runwatch: ${line}${count > 1 ? ` (${count} watches)` : ''}`);
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError, candidateSecrets, parseCommand, parseInputs } from '../../src/cli/args.js';
+
+const KEY = 'sk-cli-test-5f3a9c';
+
+function usage(argv: string[], env: Record<string, string> = {}): UsageError {
+  try {
+    parseCommand(argv, env);
+  } catch (error) {
+    if (error instanceof UsageError) return error;
+    throw error;
+  }
+  throw new Error(`expected a usage error for ${argv.join(' ')}`);
+}
+
+describe('parseCommand', () => {
+  it('parses watch with several ids, taking the key from the provider variable', () => {
+    const command = parseCommand(['watch', 'eachlabs', 'a', 'b', 'a', '--json', '--max-wait', '5000'], { EACHLABS_API_KEY: KEY });
+    expect(command).toEqual({
+      command: 'watch',
+      provider: 'eachlabs',
+      apiKey: KEY,
+      baseUrl: undefined,
+      api: undefined,
+      maxWaitMs: 5000,
+      json: true,
+      ids: ['a', 'b'],
+      workflowId: undefined,
+    });
+  });
+
+  it('prefers --api-key to the environment, and reads only the provider’s own variable', () => {
+    const command = parseCommand(['watch', 'datalab', '1', '--api-key', KEY], { DATALAB_API_KEY: 'from-env' });
+    expect(command).toMatchObject({ apiKey: KEY });
+    expect(usage(['watch', 'datalab', '1'], { EACHLABS_API_KEY: KEY }).message).toContain('DATALAB_API_KEY');
+  });
+
+  it('needs --workflow for modelslab and refuses it elsewhere', () => {
+    expect(usage(['watch', 'modelslab', '12345', '--api-key', KEY]).message).toContain('--workflow');
+    expect(parseCommand(['watch', 'modelslab', '12345', '--workflow', 'wf', '--api-key', KEY], {})).toMatchObject({ workflowId: 'wf' });
+    expect(usage(['watch', 'eachlabs', 'x', '--workflow', 'wf', '--api-key', KEY]).message).toContain('modelslab only');
+  });
+
+  it('parses run with string and JSON inputs and the EachLabs version', () => {
+    const command = parseCommand(
+      ['run', 'eachlabs', 'wf-1', '--input', 'prompt=a=b', '--input', 'steps:=30', '--version-id', 'v2', '--api', 'current'],
+      { EACHLABS_API_KEY: KEY },
+    );
+    expect(command).toMatchObject({ command: 'run', workflowId: 'wf-1', inputs: { prompt: 'a=b', steps: 30 }, versionId: 'v2', api: 'current' });
+  });
+
+  it.each([
+    [[], undefined],
+    [['frobnicate'], undefined],
+    [['--frob'], undefined],
+    [['watch'], 'watch'],
+    [['watch', 'eachlabs'], 'watch'],
+    [['watch', 'eachlabs', 'x', '--bogus'], 'watch'],
+    [['watch', 'eachlabs', 'x', '--max-wait', '-5'], 'watch'],
+    [['watch', 'eachlabs', 'x', '--max-wait', '1.5'], 'watch'],
+    [['watch', 'eachlabs', 'x', '--base-url', 'not a url'], 'watch'],
+    [['watch', 'datalab', 'x', '--api', 'legacy'], 'watch'],
+    [['run', 'modelslab'], 'run'],
+    [['run', 'modelslab', 'wf', 'extra'], 'run'],
+    [['run', 'datalab', '7', '--input', 'novalue'], 'run'],
+    [['run', 'datalab', '7', '--input', 'n:={bad'], 'run'],
+    [['demo', 'extra'], 'demo'],
+  ])('refuses %j as a usage error', (argv, command) => {
+    const error = usage([...argv], { EACHLABS_API_KEY: KEY, DATALAB_API_KEY: KEY, MODELSLAB_API_KEY: KEY });
+    expect(error.command).toBe(command);
+  });
+
+  it('never echoes an unknown provider (it may be a key typed in the wrong place)', () => {
+    const error = usage(['watch', KEY, 'x']);
+    expect(error.message).not.toContain(KEY);
+    expect(error.message).toContain('modelslab, eachlabs, datalab');
+  });
+
+  it('answers --help on every command and --version at the top', () => {
+    expect(parseCommand(['--help'], {})).toEqual({ command: 'help', topic: 'main' });
+    expect(parseCommand(['demo', '--help'], {})).toEqual({ command: 'help', topic: 'demo' });
+    // --help wins over what is missing: no key, no id.
+    expect(parseCommand(['watch', '--help'], {})).toEqual({ command: 'help', topic: 'watch' });
+    expect(parseCommand(['run', '-h'], {})).toEqual({ command: 'help', topic: 'run' });
+    expect(parseCommand(['--version'], {})).toEqual({ command: 'version' });
+  });
+});
+
+describe('parseInputs', () => {
+  it('reads key=value as a string and key:=json as JSON', () => {
+    expect(parseInputs(['a=1', 'b:=1', 'c:=["x"]', 'd=', 'e:=null'])).toEqual({ a: '1', b: 1, c: ['x'], d: '', e: null });
+  });
+});
+
+describe('candidateSecrets', () => {
+  it('finds keys in both --api-key forms and in the provider variables', () => {
+    expect(candidateSecrets(['watch', '--api-key', 'key-one', '--api-key=key-two'], { MODELSLAB_API_KEY: 'key-three', HOME: '/root' }).sort()).toEqual([
+      'key-one',
+      'key-three',
+      'key-two',
+    ]);
+  });
+});
