@@ -1,0 +1,306 @@
+// The browser example (examples/browser/) in real headless Chromium: the page imports the built
+// ESM package, zod/mini and rxjs (its UMD bundle, re-exported) through an import map, starts a
+// workflow on each provider of the simulator and renders their steps live. The simulator's clock is frozen and moved by the
+// test, so what the page shows at each stage is known, however fast the machine is.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build, type Options } from 'tsup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type ExecutionScript, type SimulatedProvider, type Simulator } from '../../src/testing/index.js';
+import tsupConfig from '../../tsup.config.js';
+import { serveStatic, type StaticServer } from './serve.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const SIM_KEY = 'sim-key-browser-5b0e71c2d9';
+const T0 = Date.parse('2026-01-01T10:00:00Z');
+
+const SCRIPTS: Record<SimulatedProvider, ExecutionScript> = {
+  modelslab: {
+    queuedMs: 200,
+    steps: [
+      { name: 'Text to Image', durationMs: 700 },
+      { name: 'Image Upscaler', durationMs: 700 },
+    ],
+  },
+  eachlabs: {
+    queuedMs: 200,
+    steps: [
+      { name: 'prompt-enhancer', durationMs: 500 },
+      { name: 'flux-schnell', durationMs: 600 },
+      { name: 'upscale', durationMs: 500 },
+    ],
+  },
+  datalab: {
+    queuedMs: 200,
+    steps: [
+      { name: 'parse', durationMs: 600 },
+      { name: 'extract', durationMs: 700, fails: true, error: 'Could not read page 3' },
+      { name: 'summarize', durationMs: 500 },
+    ],
+  },
+};
+
+/** Installs Chromium where this machine allows (scripts/ensure-chromium.sh); why not, if not. */
+function ensureChromium(): string | undefined {
+  const run = spawnSync('bash', [join(ROOT, 'scripts', 'ensure-chromium.sh')], { encoding: 'utf8', timeout: 600_000 });
+  const said = (run.stdout ?? '').trim();
+  if (said !== '') console.log(said);
+  if (run.status === 0) return undefined;
+  return ((run.stderr ?? '').trim() || run.error?.message) ?? `ensure-chromium.sh exited with ${String(run.status)}`;
+}
+
+const missing = ensureChromium();
+// On CI the browser test must run: a missing Chromium fails it (in beforeAll) instead of skipping.
+const skip = missing !== undefined && !process.env['CI'];
+if (skip) console.warn(`Skipping the browser test: Chromium is not available.\n${missing}`);
+
+interface Card {
+  provider: string | undefined;
+  status: string | undefined;
+  executionId: string | undefined;
+  error: string;
+  steps: { name: string; status: string | undefined; mark: string }[];
+}
+
+/** What the page shows, card by card. */
+function readCards(page: Page): Promise<Card[]> {
+  return page.$$eval('.execution', (sections) =>
+    sections.map((section) => {
+      const el = section as HTMLElement;
+      return {
+        provider: el.dataset['provider'],
+        status: el.dataset['status'],
+        executionId: el.dataset['executionId'],
+        error: el.querySelector('.error')?.textContent ?? '',
+        steps: [...el.querySelectorAll<HTMLElement>('.step')].map((row) => ({
+          name: row.querySelector('.step-name')?.textContent ?? '',
+          status: row.dataset['status'],
+          mark: row.querySelector('.mark')?.textContent ?? '',
+        })),
+      };
+    }),
+  );
+}
+
+/** Waits until the cards show exactly these step statuses, provider by provider. */
+async function waitForSteps(page: Page, expected: Record<string, string[]>, problems: string[]): Promise<void> {
+  await page
+    .waitForFunction(
+      (want) =>
+        Object.entries(want).every(([provider, statuses]) => {
+          const rows = [...document.querySelectorAll<HTMLElement>(`.execution[data-provider="${provider}"] .step`)];
+          return rows.map((row) => row.dataset['status']).join() === statuses.join();
+        }),
+      expected,
+      { timeout: 10_000, polling: 50 },
+    )
+    .catch(async (error: unknown) => {
+      const shows = JSON.stringify(await readCards(page));
+      const logged = JSON.stringify(problems);
+      throw new Error(`The page never showed ${JSON.stringify(expected)}; it shows ${shows} and logged ${logged}`, { cause: error });
+    });
+}
+
+describe.skipIf(skip)('the browser example in headless Chromium', () => {
+  let now = T0;
+  let sim: Simulator;
+  let site: StaticServer;
+  let browser: Browser;
+  let page: Page;
+  let outDir = '';
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    if (missing !== undefined) throw new Error(`Chromium is required on CI and could not be installed:\n${missing}`);
+    // The ESM half of `npm run build` (tsup.config.ts's first config, no .d.ts), written to a
+    // private directory and served as /dist/: another test building dist/ at the same time
+    // cannot hand the browser a half-written file.
+    outDir = mkdtempSync(join(tmpdir(), 'runwatch-browser-dist-'));
+    const configs = (Array.isArray(tsupConfig) ? tsupConfig : [tsupConfig]) as Options[];
+    const esm = configs.find((c) => c.bundle === false && c.format?.includes('esm'));
+    if (esm === undefined) throw new Error('tsup.config.ts has no unbundled ESM config');
+    await build({ ...esm, dts: false, outDir, config: false, silent: true });
+
+    sim = await startSimulator({ apiKey: SIM_KEY, seed: 5, now: () => now, defaultScript: (provider) => SCRIPTS[provider] });
+    site = await serveStatic(ROOT, { mounts: { '/dist/': outDir } });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1100, height: 380 } });
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
+    });
+    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([sim?.close(), site?.close()]);
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('renders every execution live until it ends, one of them failing', async () => {
+    const fragment = new URLSearchParams({ sim: sim.url, key: SIM_KEY });
+    await page.goto(`${site.url}/examples/browser/#${fragment}`);
+
+    // Started, nothing has moved yet: every execution is queued, its steps waiting.
+    await waitForSteps(
+      page,
+      { modelslab: ['pending', 'pending'], eachlabs: ['queued', 'queued', 'queued'], datalab: ['pending', 'pending', 'pending'] },
+      problems,
+    );
+    await page.waitForSelector('.execution[data-execution-id]:nth-child(3)');
+    expect((await readCards(page)).map((c) => [c.provider, c.status])).toEqual([
+      ['modelslab', 'queued'],
+      ['eachlabs', 'queued'],
+      ['datalab', 'queued'],
+    ]);
+
+    // 0.9 s in: each has finished its first step and is running its second.
+    now = T0 + 900;
+    await waitForSteps(
+      page,
+      { modelslab: ['completed', 'running'], eachlabs: ['completed', 'running', 'queued'], datalab: ['completed', 'running', 'pending'] },
+      problems,
+    );
+    expect((await readCards(page)).map((c) => c.status)).toEqual(['running', 'running', 'running']);
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'test-results', 'browser-running.png'), animations: 'disabled' });
+
+    // Long after: all ended; Datalab's second step failed and took the execution with it.
+    now = T0 + 10_000;
+    await page.waitForSelector('#done:not([hidden])', { timeout: 10_000 });
+    const cards = await readCards(page);
+    const shown = cards.map((c) => ({ provider: c.provider, status: c.status, steps: c.steps.map((s) => `${s.name}:${s.status}:${s.mark}`) }));
+    expect(shown).toEqual([
+      { provider: 'modelslab', status: 'completed', steps: ['Text to Image:completed:✓', 'Image Upscaler:completed:✓'] },
+      {
+        provider: 'eachlabs',
+        status: 'completed',
+        steps: ['prompt-enhancer:completed:✓', 'flux-schnell:completed:✓', 'upscale:completed:✓'],
+      },
+      { provider: 'datalab', status: 'failed', steps: ['parse:completed:✓', 'extract:failed:✕', 'summarize:pending:'] },
+    ]);
+    expect(cards.map((c) => c.error)).toEqual(['', '', 'Step(s) failed: extract']);
+    expect(await page.textContent('#summary')).toBe('3 executions · 2 completed · 1 failed');
+    await page.screenshot({ path: join(ROOT, 'test-results', 'browser.png'), animations: 'disabled' });
+
+    expect(problems).toEqual([]);
+
+    // The cards name the executions the simulator made.
+    const made = (provider: SimulatedProvider): string[] => sim.executions(provider).map((e) => e.executionId);
+    expect(cards.map((c) => [c.executionId])).toEqual([made('modelslab'), made('eachlabs'), made('datalab')]);
+
+    // The browser really went to the simulator: CORS preflights, then each provider's own
+    // auth header on every API call, one start each, then polls.
+    const api = sim.requests.filter((r) => r.provider !== undefined && r.endpoint !== 'preflight');
+    expect(sim.requests.some((r) => r.endpoint === 'preflight')).toBe(true);
+    expect(sim.requests.filter((r) => r.endpoint === 'index')).toHaveLength(1);
+    expect(api.filter((r) => r.auth !== 'ok' || r.status >= 300)).toEqual([]);
+    const starts = api.filter((r) => r.endpoint !== 'status').map((r) => `${r.provider}:${r.api ?? ''}:${r.endpoint}`);
+    expect(starts.sort()).toEqual(['datalab::execute', 'eachlabs:current:trigger', 'modelslab::run']);
+    for (const provider of ['modelslab', 'eachlabs', 'datalab'] as const) {
+      expect(api.filter((r) => r.provider === provider && r.endpoint === 'status').length, provider).toBeGreaterThanOrEqual(3);
+    }
+
+    // The key travelled only in headers to the simulator: never to the page's server, never
+    // in the page's address once loaded.
+    expect(site.requests.filter((r) => r.url.includes(SIM_KEY))).toEqual([]);
+    expect(page.url()).not.toContain(SIM_KEY);
+    expect(site.requests.filter((r) => r.status !== 200)).toEqual([]);
+    const served = site.requests.map((r) => r.url);
+    expect(served).toEqual(
+      expect.arrayContaining([
+        '/examples/browser/',
+        '/examples/browser/app.js',
+        '/dist/index.js',
+        '/node_modules/rxjs/dist/bundles/rxjs.umd.min.js',
+        '/examples/browser/rxjs.js',
+        '/node_modules/zod/mini/index.js',
+      ]),
+    );
+    // The Node fallback is never fetched by a browser.
+    expect(served.filter((url) => url.includes('cross-fetch'))).toEqual([]);
+  }, 30_000);
+
+  it('maps rxjs to every export of its UMD bundle, and explains itself when opened without a simulator', async () => {
+    const bare = await browser.newPage();
+    try {
+      await bare.goto(`${site.url}/examples/browser/`);
+      await bare.waitForSelector('#notice:not([hidden])');
+      expect(await bare.textContent('#notice')).toContain('#sim=');
+      // A string, not a function: vitest rewrites `import()` inside functions for Node.
+      const shim = await bare.evaluate<{ names: string[]; missing: string[] }>(`(async () => {
+        const shim = await import('rxjs');
+        const umd = globalThis.rxjs;
+        const names = Object.keys(shim).sort();
+        return { names, missing: names.filter((k) => !(k in umd) || shim[k] !== umd[k]) };
+      })()`);
+      const node = Object.keys(await import('rxjs')).sort();
+      // The bundle also holds the sub-entries (ajax, fetch, operators, testing, webSocket).
+      expect(shim.missing).toEqual([]);
+      expect(shim.names).toEqual(node);
+      expect(await bare.$$('.execution')).toHaveLength(0);
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
+/** A GET with the path sent exactly as given (fetch would normalize `..` away). */
+function rawGet(base: string, path: string): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    request({ host: hostname, port, path }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('serveStatic', () => {
+  it('serves files under the root with their content types and nothing else', async () => {
+    const site = await serveStatic(ROOT, { mounts: { '/mounted/': join(ROOT, 'examples', 'browser') } });
+    try {
+      const get = async (path: string, init?: RequestInit): Promise<[number, string | null]> => {
+        const res = await fetch(`${site.url}${path}`, init);
+        await res.arrayBuffer();
+        return [res.status, res.headers.get('content-type')];
+      };
+      expect(await get('/examples/browser/')).toEqual([200, 'text/html; charset=utf-8']);
+      expect(await get('/examples/browser/app.js')).toEqual([200, 'text/javascript; charset=utf-8']);
+      expect(await get('/node_modules/tslib/tslib.es6.mjs')).toEqual([200, 'text/javascript; charset=utf-8']);
+      expect(await get('/node_modules/rxjs/dist/bundles/rxjs.umd.min.js.map')).toEqual([200, 'application/json; charset=utf-8']);
+      expect(await get('/package.json')).toEqual([200, 'application/json; charset=utf-8']);
+      expect(await get('/mounted/app.js')).toEqual([200, 'text/javascript; charset=utf-8']);
+      expect((await get('/package.json', { method: 'POST', body: '{}' }))[0]).toBe(405);
+      expect(await rawGet(site.url, '/no/such/file.js')).toBe(404);
+      expect(await rawGet(site.url, '/.git/HEAD')).toBe(404);
+      expect(await rawGet(site.url, '/examples/../../etc/passwd')).toBe(404);
+      expect(await rawGet(site.url, '/examples/%2e%2e/%2e%2e/etc/passwd')).toBe(404);
+      expect(await rawGet(site.url, '/mounted/..%2f..%2fpackage.json')).toBe(404);
+      expect(await rawGet(site.url, '/../../../../etc/hostname')).toBe(404);
+    } finally {
+      await site.close();
+    }
+  });
+});
