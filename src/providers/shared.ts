@@ -106,8 +106,14 @@ export class ProviderCore {
 
   /** Runs the engine on a source with this client's backoff under the watch's. Validates at call time. */
   watch<S extends ExecutionSnapshot>(source: SnapshotSource<S>, options: WatchOptions = {}): Observable<ExecutionUpdate<S>> {
-    resolveWatchOptions(source, options, this.backoff);
-    return watchExecution(source, { ...options, backoff: { ...this.backoff, ...options.backoff } });
+    return watchExecution(source, { ...options, backoff: this.layeredBackoff(options) });
+  }
+
+  /** The client's backoff under the watch's, field by field; an explicit `undefined` keeps the client's value. */
+  private layeredBackoff(options: WatchOptions): BackoffOptions {
+    const layered: Record<string, unknown> = { ...this.backoff };
+    for (const [key, value] of Object.entries(options.backoff ?? {})) if (value !== undefined) layered[key] = value;
+    return layered as BackoffOptions;
   }
 
   /** The POST happens at subscription, then the watch of what it started. */
@@ -115,7 +121,8 @@ export class ProviderCore {
     start: (signal: AbortSignal) => Promise<SnapshotSource<S>>,
     options: WatchOptions = {},
   ): Observable<ExecutionUpdate<S>> {
-    resolveWatchOptions({ id: 'pending', fetchSnapshot: () => undefined }, options, this.backoff);
+    // Validate now, where the mistake is made, not at subscription.
+    resolveWatchOptions({ id: 'pending', fetchSnapshot: () => undefined }, { ...options, backoff: this.layeredBackoff(options) });
     return new Observable<ExecutionUpdate<S>>((subscriber) => {
       const controller = new AbortController();
       let inner: { unsubscribe(): void } | undefined;

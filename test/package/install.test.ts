@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/dist.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const windows = process.platform === 'win32';
@@ -111,11 +112,7 @@ describe('the packed package', () => {
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'runwatch-install-'));
-    execFileSync(join(root, 'node_modules', '.bin', windows ? 'tsup.cmd' : 'tsup'), [], {
-      cwd: root,
-      stdio: 'pipe',
-      shell: windows,
-    });
+    ensureBuilt();
     const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
       cwd: root,
       encoding: 'utf8',
