@@ -175,7 +175,18 @@ export class RateLimitError extends HttpError {
   }
 }
 
-/** One problem found in a response body. */
+/**
+ * One problem found in a response body, as {@link ResponseValidationError} lists them.
+ *
+ * @example
+ * ```ts
+ * import type { ValidationIssue } from 'runwatch';
+ *
+ * const issue: ValidationIssue = { path: ['steps', 0, 'status'], message: 'expected string', code: 'invalid_type' };
+ * console.log(issue.path.join('.'));
+ * // Logs: steps.0.status
+ * ```
+ */
 export interface ValidationIssue {
   /** Where in the body, as keys and indexes. */
   path: (string | number)[];
