@@ -42,9 +42,13 @@ const Timestamp = z.optional(z.nullable(z.string()));
  * ```
  */
 export const DatalabStep = z.looseObject({
+  /** `QUEUED | PENDING | IN_PROGRESS | COMPLETED | FAILED`. */
   status: z.string(),
+  /** When the step started, if known: zone-less ISO time, read as UTC. */
   started_at: Timestamp,
+  /** When the step ended, if known: zone-less ISO time, read as UTC. */
   completed_at: Timestamp,
+  /** A presigned URL of the step's output, for completed or failed steps; fetch it without the API key. It expires. */
   output_url: z.optional(z.nullable(z.string())),
 });
 /** The validated type of {@link DatalabStep}. */
@@ -68,11 +72,17 @@ const DatalabFileSteps = z.record(z.string(), DatalabStep);
  * ```
  */
 export const DatalabExecution = z.looseObject({
+  /** The execution's id, an integer. */
   execution_id: Id,
+  /** The workflow's id, an integer. */
   workflow_id: z.optional(z.nullable(Id)),
+  /** `QUEUED | PENDING | IN_PROGRESS | COMPLETED | FAILED`. */
   status: z.string(),
+  /** When the execution was created: zone-less ISO time, read as UTC. */
   created: Timestamp,
+  /** When the execution last changed: zone-less ISO time, read as UTC. */
   updated: Timestamp,
+  /** Step `unique_name` → its step (flat form), or → file key → step (nested form). */
   steps: z.optional(z.nullable(z.record(z.string(), z.union([DatalabStep, DatalabFileSteps])))),
 });
 /** The validated type of {@link DatalabExecution}. */
@@ -90,7 +100,10 @@ export type DatalabExecution = z.output<typeof DatalabExecution>;
  * // Logs: 789
  * ```
  */
-export const DatalabExecuteResponse = z.looseObject({ execution_id: Id });
+export const DatalabExecuteResponse = z.looseObject({
+  /** The new execution's id, an integer. */
+  execution_id: Id,
+});
 /** The validated type of {@link DatalabExecuteResponse}. */
 export type DatalabExecuteResponse = z.output<typeof DatalabExecuteResponse>;
 
@@ -109,12 +122,16 @@ export type DatalabExecuteResponse = z.output<typeof DatalabExecuteResponse>;
  * ```
  */
 export const DatalabErrorBody = z.looseObject({
+  /** The error message, or for a 422 the list of validation errors. */
   detail: z.union([
     z.string(),
     z.array(
       z.looseObject({
+        /** Where the error is: path segments and indexes, e.g. `['path', 'execution_id']`. */
         loc: z.array(z.union([z.string(), z.number()])),
+        /** The error message. */
         msg: z.string(),
+        /** The error type, e.g. `int_parsing`. */
         type: z.string(),
       }),
     ),
@@ -198,7 +215,14 @@ export interface DatalabClient {
    * @param options - `signal` to abort.
    * @returns the new execution's id, as a string.
    */
-  execute(workflowId: string | number, inputConfig: object, options?: { signal?: AbortSignal }): Promise<{ executionId: string }>;
+  execute(
+    workflowId: string | number,
+    inputConfig: object,
+    options?: { signal?: AbortSignal },
+  ): Promise<{
+    /** The new execution's integer `execution_id`, as a string. */
+    executionId: string;
+  }>;
   /**
    * Starts a workflow when subscribed, then watches the execution it started.
    *

@@ -60,11 +60,15 @@ export const EachLabsStepOutput = z.looseObject({
   step_id: z.nullish(z.string()),
   /** `queued | running | completed | failed | cancelled | skipped`. */
   status: z.string(),
+  /** When the step started, ISO 8601 (`2025-12-04T11:48:10Z`). */
   started_at: z.nullish(z.string()),
+  /** When the step ended, ISO 8601. */
   completed_at: z.nullish(z.string()),
   /** The step's output: text, a list of URLs, anything. */
   output: z.optional(z.unknown()),
+  /** The output's main value, e.g. its first URL. */
   primary: z.optional(z.unknown()),
+  /** About the step's model run, e.g. `model`, `version` and `params`. */
   metadata: z.optional(z.unknown()),
   /** Current host only. */
   kind: z.optional(z.unknown()),
@@ -89,11 +93,15 @@ export type EachLabsStepOutput = z.output<typeof EachLabsStepOutput>;
  * ```
  */
 export const EachLabsExecution = z.looseObject({
+  /** The execution's UUID. */
   execution_id: idString(),
+  /** The workflow's UUID. */
   workflow_id: z.nullish(z.string()),
   /** `queued | running | completed | failed | cancelled`. */
   status: z.string(),
+  /** When the execution started, ISO 8601 (`2025-12-04T11:48:10Z`). */
   started_at: z.nullish(z.string()),
+  /** When the execution ended, ISO 8601; null while running. */
   completed_at: z.nullish(z.string()),
   /** Step id → step, in the workflow's order. */
   step_outputs: z.nullish(z.record(z.string(), EachLabsStepOutput)),
@@ -103,7 +111,9 @@ export const EachLabsExecution = z.looseObject({
   error: z.nullish(z.string()),
   /** The detailed error message, only when failed. */
   error_cause: z.nullish(z.string()),
+  /** The bulk operation's id (a string, or null), when triggered by a bulk trigger. */
   bulk_id: z.optional(z.unknown()),
+  /** The input parameters used (an object). */
   inputs: z.optional(z.unknown()),
   /** Current host only. */
   version_id: z.optional(z.unknown()),
@@ -128,14 +138,23 @@ export type EachLabsExecution = z.output<typeof EachLabsExecution>;
  * ```
  */
 export const EachLabsExecutionSummary = z.looseObject({
+  /** The execution's id. */
   execution_id: idString(),
+  /** The workflow's UUID. */
   flow_id: z.nullish(z.string()),
+  /** The workflow's name. */
   flow_name: z.nullish(z.string()),
+  /** The workflow version used. */
   version_id: z.nullish(z.string()),
+  /** `running | completed | failed | cancelled`. */
   status: z.string(),
+  /** When the execution started, ISO 8601 (`2025-12-20T10:00:00Z`). */
   started_at: z.nullish(z.string()),
+  /** When the execution ended, ISO 8601; absent or null while running. */
   ended_at: z.nullish(z.string()),
+  /** When the execution was created, ISO 8601. */
   created_at: z.nullish(z.string()),
+  /** When the execution last changed, ISO 8601. */
   updated_at: z.nullish(z.string()),
 });
 /** The validated type of {@link EachLabsExecutionSummary}. */
@@ -154,10 +173,11 @@ export type EachLabsExecutionSummary = z.output<typeof EachLabsExecutionSummary>
  * ```
  */
 export const EachLabsExecutionList = z.looseObject({
-  // A Go backend serialises an empty slice as null.
+  /** This page's executions; null for an empty page (a Go backend serialises an empty slice as null). */
   executions: z.nullable(z.array(EachLabsExecutionSummary)),
   /** The NEXT page's start, not this page's. */
   offset: z.nullish(z.number()),
+  /** How many executions match in all, an integer. */
   total_count: z.number(),
 });
 /** The validated type of {@link EachLabsExecutionList}. */
@@ -175,8 +195,11 @@ export type EachLabsExecutionList = z.output<typeof EachLabsExecutionList>;
  * ```
  */
 export const EachLabsTriggerResponse = z.looseObject({
+  /** The new execution's id. */
   execution_id: idString(),
+  /** The new execution's status, e.g. `queued`. */
   status: z.optional(z.unknown()),
+  /** When the execution started (legacy host only). */
   started_at: z.optional(z.unknown()),
 });
 /** The validated type of {@link EachLabsTriggerResponse}. */
@@ -194,6 +217,7 @@ export type EachLabsTriggerResponse = z.output<typeof EachLabsTriggerResponse>;
  * ```
  */
 export const EachLabsErrorBody = z.looseObject({
+  /** What went wrong, e.g. `execution not found`. */
   error: z.string(),
 });
 /** The validated type of {@link EachLabsErrorBody}. */
@@ -245,12 +269,15 @@ export type EachLabsBulkSnapshot = ExecutionSnapshot<EachLabsExecutionSummary>;
  * ```
  */
 export interface ExecutionSummary {
+  /** EachLabs `execution_id`. */
   executionId: string;
   /** EachLabs `flow_id`. */
   workflowId?: string;
   /** EachLabs `flow_name`. */
   workflowName?: string;
+  /** EachLabs `version_id`: the workflow version used. */
   versionId?: string;
+  /** The normalized status; `unknown` for a status the library does not know. */
   status: ExecutionStatus;
   /** The provider's own status string. */
   rawStatus: string;
@@ -477,7 +504,13 @@ export interface EachLabsClient {
    * // Logs: 36
    * ```
    */
-  trigger(workflowId: string, body: EachLabsTriggerBody): Promise<{ executionId: string }>;
+  trigger(
+    workflowId: string,
+    body: EachLabsTriggerBody,
+  ): Promise<{
+    /** The new execution's id. */
+    executionId: string;
+  }>;
 
   /**
    * Triggers an execution when subscribed to, then watches it.

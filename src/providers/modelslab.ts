@@ -18,9 +18,13 @@ const Id = z.union([z.int(), z.string().check(z.minLength(1))]);
 
 /** One entry of a ModelsLab `steps` array. Steps carry no id: the name is all there is. */
 const ModelsLabStep = z.looseObject({
+  /** The step's name; names can repeat. */
   name: z.string(),
+  /** The step's state, e.g. `running`, `completed` or `failed`. */
   status: z.string(),
+  /** When the step started, ISO 8601 (`2024-01-15T10:30:00Z`). */
   started_at: Timestamp,
+  /** When the step ended, ISO 8601; null while running. */
   completed_at: Timestamp,
 });
 
@@ -43,16 +47,31 @@ const ModelsLabStep = z.looseObject({
  * ```
  */
 export const ModelsLabExecution = z.looseObject({
+  /** The envelope, `"success"`; not the execution's state. */
   status: z.optional(z.string()),
+  /** The execution itself. */
   execution: z.looseObject({
+    /** The execution's id, an integer. */
     id: Id,
+    /** The workflow's UUID. */
     workflow_id: z.nullish(z.string()),
+    /** `pending | running | completed | failed | cancelled`. */
     status: z.string(),
+    /** When the execution started, ISO 8601 (`2024-01-15T10:30:00Z`). */
     started_at: Timestamp,
+    /** When the execution ended, ISO 8601; null until it ends. */
     completed_at: Timestamp,
   }),
-  output: z.nullish(z.looseObject({ output: z.optional(z.unknown()) })),
+  /** The result, once completed. */
+  output: z.nullish(
+    z.looseObject({
+      /** The workflow's output, e.g. a list of file URLs. */
+      output: z.optional(z.unknown()),
+    }),
+  ),
+  /** The error message, when failed. */
   error: z.nullish(z.string()),
+  /** The steps, in order. They carry no id: a step is known by its name. */
   steps: z.nullish(z.array(ModelsLabStep)),
 });
 /** The validated body of a ModelsLab execution status response. */
@@ -72,9 +91,13 @@ export type ModelsLabExecution = z.output<typeof ModelsLabExecution>;
  * ```
  */
 export const ModelsLabRunResponse = z.looseObject({
+  /** The envelope, `"success"`. */
   status: z.optional(z.string()),
+  /** A human-readable message, e.g. `Workflow execution started`. */
   message: z.nullish(z.string()),
+  /** The new execution's id, an integer. */
   execution_id: Id,
+  /** The workflow's UUID. */
   workflow_id: z.nullish(z.string()),
 });
 /** The validated body of a ModelsLab run response. */
@@ -92,7 +115,9 @@ export type ModelsLabRunResponse = z.output<typeof ModelsLabRunResponse>;
  * ```
  */
 export const ModelsLabCancelResponse = z.looseObject({
+  /** The envelope, `"success"`. */
   status: z.optional(z.string()),
+  /** A human-readable message. */
   message: z.nullish(z.string()),
 });
 /** The validated body of a ModelsLab cancel response. */
@@ -112,9 +137,13 @@ export type ModelsLabCancelResponse = z.output<typeof ModelsLabCancelResponse>;
  * ```
  */
 export const ModelsLabErrorBody = z.looseObject({
+  /** The envelope, `"error"`. */
   status: z.optional(z.string()),
+  /** What went wrong. */
   message: z.nullish(z.string()),
+  /** The legacy spelling of `message`, on some endpoints. */
   messege: z.nullish(z.string()),
+  /** On a 429: how long to wait before retrying, in seconds. */
   retry_after: z.nullish(z.union([z.number(), z.string()])),
 });
 /** The validated body of a ModelsLab error response. */
@@ -198,7 +227,12 @@ export interface ModelsLabClient {
     workflowId: string,
     params: Record<string, unknown>,
     options?: { signal?: AbortSignal },
-  ): Promise<{ workflowId: string; executionId: string }>;
+  ): Promise<{
+    /** The workflow's UUID, as given. */
+    workflowId: string;
+    /** The new execution's id, as a string. */
+    executionId: string;
+  }>;
   /**
    * Starts a workflow at subscription and watches the execution it started. Unsubscribing
    * before the run response arrives aborts the POST.

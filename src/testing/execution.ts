@@ -35,7 +35,16 @@ export interface SimulatedState {
   /** Epoch ms; absent until the execution ends. */
   completedAt?: number;
   /** The steps, in order. */
-  steps: { name: string; status: StepStatus; startedAt?: number; completedAt?: number }[];
+  steps: {
+    /** The step's name. */
+    name: string;
+    /** `pending`, `running`, `completed`, `failed` or `cancelled`. */
+    status: StepStatus;
+    /** Epoch ms on the simulator's clock; absent until the step starts. */
+    startedAt?: number;
+    /** Epoch ms; absent until the step ends. */
+    completedAt?: number;
+  }[];
 }
 
 /**

@@ -67,7 +67,14 @@ export interface SimulatorOptions {
    * per workflow, as documented). Over the limit: each provider's 429 and hint.
    * @defaultValue none
    */
-  rateLimits?: { modelslab?: RateLimitOptions; eachlabs?: RateLimitOptions; datalab?: RateLimitOptions };
+  rateLimits?: {
+    /** ModelsLab's limit, counted per workflow. */
+    modelslab?: RateLimitOptions;
+    /** EachLabs' limit, shared by both hosts. */
+    eachlabs?: RateLimitOptions;
+    /** Datalab's limit. */
+    datalab?: RateLimitOptions;
+  };
   /**
    * Faults to inject. Change them later with `setChaos`.
    * @defaultValue none
@@ -94,6 +101,7 @@ export interface SimulatorOptions {
 export interface SimulatorRequest {
   /** Arrival, epoch ms on the simulator's clock. */
   time: number;
+  /** The HTTP method, upper case. */
   method: string;
   /** The path, without the query. */
   path: string;
@@ -103,6 +111,7 @@ export interface SimulatorRequest {
   provider: SimulatedProvider | undefined;
   /** Which EachLabs host, for EachLabs requests. */
   api: 'legacy' | 'current' | undefined;
+  /** The endpoint the request matched; `unknown` when none did. */
   endpoint: SimulatorEndpoint;
   /** The execution id in the path, where there is one. */
   executionId: string | undefined;
