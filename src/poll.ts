@@ -211,13 +211,9 @@ interface ResolvedWatch {
 
 /**
  * Validates watch options up front, so a mistake throws where the watch is created rather
- * than surfacing later as a stream error. `clientBackoff` is layered under the watch's own.
+ * than surfacing later as a stream error.
  */
-export function resolveWatchOptions(
-  source: { id: string; fetchSnapshot?: unknown },
-  options: WatchOptions,
-  clientBackoff?: BackoffOptions,
-): ResolvedWatch {
+export function resolveWatchOptions(source: { id: string; fetchSnapshot?: unknown }, options: WatchOptions): ResolvedWatch {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError(`Expected watch options to be an object, got ${describe(options)}`, { option: 'options' });
   }
@@ -231,7 +227,7 @@ export function resolveWatchOptions(
     });
   }
   return {
-    policy: resolveBackoff(clientBackoff, options.backoff),
+    policy: resolveBackoff(options.backoff),
     scheduler: options.scheduler ?? asyncScheduler,
     random: options.random ?? Math.random,
     maxWaitMs: options.maxWaitMs,
