@@ -1,4 +1,4 @@
-import { Observable, of, Subject } from 'rxjs';
+import { defer, Observable, of, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -135,6 +135,22 @@ describe('mergeExecutions and aggregateProgress', () => {
       });
       expectSubscriptions(z.subscriptions).toBe('-------^!');
     });
+  });
+
+  it('keeps separate counts per subscription', () => {
+    // A cold source that starts a new execution per subscription, as runAndWatch does.
+    let runs = 0;
+    const counted = defer(() => {
+      const id = `run-${++runs}`;
+      return of(update(undefined, of2(id, r)), update(of2(id, r), of2(id, c)));
+    }).pipe(aggregateProgress());
+    const totals = (): number[] => {
+      const seen: number[] = [];
+      counted.subscribe((p) => seen.push(p.total, p.byStatus.completed));
+      return seen;
+    };
+    expect(totals()).toEqual([1, 0, 1, 1]);
+    expect(totals()).toEqual([1, 0, 1, 1]);
   });
 
   it('accepts an observable of watches and rejects a bad concurrency', () => {
