@@ -1,11 +1,11 @@
 import {
   ConfigError,
+  HttpError,
   NetworkError,
+  RateLimitError,
   ResponseValidationError,
-  RunwatchError,
   TimeoutError,
   errorFromStatus,
-  type HttpError,
 } from './errors.js';
 import { assertPositive, describe } from './internal/validate.js';
 
@@ -34,6 +34,10 @@ export interface HttpOptions {
   requestTimeoutMs: number;
   /** Reads the message (and hints) out of an error body; the default knows the common shapes. */
   errorDetails?: ((body: unknown) => ErrorDetails) | undefined;
+  /** Tells a 2xx body that reports a failure (ModelsLab's `status: "error"` envelope). */
+  isErrorBody?: ((body: unknown) => boolean) | undefined;
+  /** The wait after a 429 that names none, in ms (Datalab documents 60 s). */
+  defaultRetryAfterMs?: number | undefined;
 }
 
 /** One request, relative to the base URL. */
@@ -207,14 +211,18 @@ export class HttpClient {
       parsed = false;
     }
     const fields = { provider: this.provider, executionId: req.executionId, requestId, status: response.status };
-    if (!response.ok) {
+    if (!response.ok || (parsed && this.options.isErrorBody?.(body) === true)) {
       const details = parsed ? (this.options.errorDetails ?? defaultErrorDetails)(body) : {};
-      const hint = parseRetryAfter(response.headers.get('retry-after')) ?? details.retryAfterMs;
-      const what = details.message ?? (parsed || text === '' ? response.statusText : text.slice(0, 200));
-      throw this.httpError(response.status, `${this.provider}: ${what || 'request failed'} (HTTP ${response.status}, ${req.method ?? 'GET'} ${url.pathname})`, {
-        ...fields,
-        retryAfterMs: hint,
-      });
+      const hint =
+        parseRetryAfter(response.headers.get('retry-after')) ??
+        details.retryAfterMs ??
+        (response.status === 429 ? this.options.defaultRetryAfterMs : undefined);
+      const what = details.message ?? (response.ok ? undefined : parsed || text === '' ? response.statusText : text.slice(0, 200));
+      const message = this.scrub(`${this.provider}: ${what || 'request failed'} (HTTP ${response.status}, ${req.method ?? 'GET'} ${url.pathname})`);
+      const error = { ...fields, retryAfterMs: hint };
+      if (!response.ok) throw errorFromStatus(response.status, message, error);
+      // A 2xx that says it failed: a hint to wait means "slow down"; anything else is final.
+      throw hint === undefined ? new HttpError(message, error) : new RateLimitError(message, error);
     }
     if (!parsed) {
       throw new ResponseValidationError(`${this.provider}: response body is not valid JSON (HTTP ${response.status})`, {
@@ -224,10 +232,6 @@ export class HttpClient {
       });
     }
     return { status: response.status, headers: response.headers, body, requestId };
-  }
-
-  private httpError(status: number, message: string, fields: ConstructorParameters<typeof RunwatchError>[1]): HttpError {
-    return errorFromStatus(status, this.scrub(message), fields);
   }
 
   /** A copy of an error that is safe to attach as `cause`: the secret cannot ride along. */

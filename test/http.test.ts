@@ -203,3 +203,32 @@ describe('HttpClient path segments', () => {
     expect(http.url(['executions', '...']).pathname).toBe('/v1/workflows/executions/...');
   });
 });
+
+describe('HttpClient provider hooks', () => {
+  it('treats a 2xx body that reports a failure as an error: final, or a rate limit when it names a wait', async () => {
+    const isErrorBody = (b: unknown) => (b as { status?: string }).status === 'error';
+    const plain = await caught(client(respond(200, { status: 'error', message: 'Invalid prompt' }), { isErrorBody }).request({ path: ['x'] }));
+    expect(plain.constructor).toBe(HttpError);
+    expect(plain).toMatchObject({ status: 200, retryable: false });
+    expect(plain.message).toContain('Invalid prompt');
+    const slow = await caught(
+      client(respond(200, { status: 'error', message: 'Rate limit exceeded', retry_after: 30 }), {
+        isErrorBody,
+        errorDetails: (b) => ({ ...defaultErrorDetails(b), retryAfterMs: (b as { retry_after: number }).retry_after * 1000 }),
+      }).request({ path: ['x'] }),
+    );
+    expect(slow).toBeInstanceOf(RateLimitError);
+    expect(slow).toMatchObject({ status: 200, retryAfterMs: 30_000, retryable: true });
+    const ok = await client(respond(200, { status: 'success' }), { isErrorBody }).request({ path: ['x'] });
+    expect(ok.body).toEqual({ status: 'success' });
+  });
+
+  it('waits defaultRetryAfterMs after a 429 that names no wait, and the server hint otherwise', async () => {
+    const bare = await caught(client(respond(429, { detail: 'Too many' }), { defaultRetryAfterMs: 60_000 }).request({ path: ['x'] }));
+    expect((bare as RateLimitError).retryAfterMs).toBe(60_000);
+    const hinted = await caught(client(respond(429, {}, { 'retry-after': '2' }), { defaultRetryAfterMs: 60_000 }).request({ path: ['x'] }));
+    expect((hinted as RateLimitError).retryAfterMs).toBe(2_000);
+    const other = await caught(client(respond(503, {}), { defaultRetryAfterMs: 60_000 }).request({ path: ['x'] }));
+    expect((other as HttpError).retryAfterMs).toBeUndefined();
+  });
+});

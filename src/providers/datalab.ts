@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { Observable } from 'rxjs';
-import { ConfigError, RateLimitError, isRateLimitError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
 import { describe, requireId } from '../internal/validate.js';
 import type { ExecutionSnapshot, ExecutionStatus, ExecutionUpdate, StepSnapshot, StepStatus } from '../model.js';
@@ -277,26 +277,14 @@ export function datalab(options: ClientOptions): DatalabClient {
       defaultBaseUrl: DEFAULT_BASE_URL,
       authHeaders: (apiKey) => ({ 'X-API-Key': apiKey }),
       defaultRateLimit: DEFAULT_RATE_LIMIT,
+      defaultRetryAfterMs: RATE_LIMIT_WAIT_MS,
     },
     options,
   );
 
   const send = async (req: HttpRequest): Promise<HttpResponse> => {
     await core.budget(req.signal);
-    try {
-      return await core.http.request(req);
-    } catch (error) {
-      if (isRateLimitError(error) && error.retryAfterMs === undefined) {
-        throw new RateLimitError(error.message, {
-          provider: error.provider,
-          status: error.status,
-          executionId: error.executionId,
-          requestId: error.requestId,
-          retryAfterMs: RATE_LIMIT_WAIT_MS,
-        });
-      }
-      throw error;
-    }
+    return core.http.request(req);
   };
 
   const fetchExecution = async (executionId: string, signal?: AbortSignal): Promise<DatalabSnapshot> => {

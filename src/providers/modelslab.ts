@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import * as z from 'zod/mini';
-import { ConfigError, HttpError, RateLimitError } from '../errors.js';
-import { defaultErrorDetails, parseRetryAfter, type ErrorDetails, type HttpRequest, type HttpResponse } from '../http.js';
+import { ConfigError, HttpError } from '../errors.js';
+import { defaultErrorDetails, type ErrorDetails, type HttpRequest, type HttpResponse } from '../http.js';
 import { describe, requireId } from '../internal/validate.js';
 import type { ExecutionSnapshot, ExecutionStatus, ExecutionUpdate, StepSnapshot, StepStatus } from '../model.js';
 import type { SnapshotSource, WatchOptions } from '../poll.js';
@@ -292,16 +292,16 @@ export function modelslab(options: ClientOptions): ModelsLabClient {
       authHeaders: (apiKey) => ({ key: apiKey }),
       defaultRateLimit: DEFAULT_RATE_LIMIT,
       errorDetails: modelslabErrorDetails,
+      // `status: "error"` is an error even at HTTP 200.
+      isErrorBody: (body) => typeof body === 'object' && body !== null && (body as { status?: unknown }).status === 'error',
     },
     options,
   );
 
-  /** Every request: budget first (per workflow), then the call, then the envelope check. */
+  /** Every request waits for its workflow's budget first. */
   const call = async (workflowId: string, req: HttpRequest): Promise<HttpResponse> => {
     await core.budget(req.signal, workflowId);
-    const response = await core.http.request(req);
-    if (isErrorEnvelope(response.body)) throw envelopeError(core, req, response);
-    return response;
+    return core.http.request(req);
   };
 
   const fetchSnapshot = async (ref: Ref, signal?: AbortSignal): Promise<ModelsLabSnapshot> => {
@@ -473,27 +473,6 @@ function modelslabErrorDetails(body: unknown): ErrorDetails {
   const seconds = parsed.data.retry_after;
   const n = typeof seconds === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(seconds) ? Number(seconds) : seconds;
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? { ...details, retryAfterMs: n * 1000 } : details;
-}
-
-function isErrorEnvelope(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && (body as { status?: unknown }).status === 'error';
-}
-
-/** A 2xx whose envelope says `error`: the provider's message, as the transport would word it. */
-function envelopeError(core: ProviderCore, req: HttpRequest, response: HttpResponse): HttpError {
-  const details = modelslabErrorDetails(response.body);
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after')) ?? details.retryAfterMs;
-  const where = `${req.method ?? 'GET'} ${core.http.url(req.path).pathname}`;
-  const message = core.http.scrub(`${PROVIDER}: ${details.message ?? 'request failed'} (HTTP ${response.status}, ${where})`);
-  const fields = {
-    provider: PROVIDER,
-    status: response.status,
-    executionId: req.executionId,
-    requestId: response.requestId,
-    retryAfterMs,
-  };
-  // A hint to wait means "slow down", whatever the status line said; anything else is final.
-  return retryAfterMs === undefined ? new HttpError(message, fields) : new RateLimitError(message, fields);
 }
 
 interface Ref {

@@ -56,6 +56,8 @@ export interface ProviderSpec {
   authHeaders(apiKey: string): Record<string, string>;
   defaultRateLimit?: RateLimitOptions | undefined;
   errorDetails?: ((body: unknown) => ErrorDetails) | undefined;
+  isErrorBody?: ((body: unknown) => boolean) | undefined;
+  defaultRetryAfterMs?: number | undefined;
 }
 
 /** A provider client's plumbing: transport, request budget(s), backoff defaults. */
@@ -90,6 +92,8 @@ export class ProviderCore {
       fetch: options.fetch as FetchLike | undefined,
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       errorDetails: spec.errorDetails,
+      isErrorBody: spec.isErrorBody,
+      defaultRetryAfterMs: spec.defaultRetryAfterMs,
     });
   }
 
