@@ -2,10 +2,10 @@ import * as z from 'zod/mini';
 import type { Observable } from 'rxjs';
 import { ConfigError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../http.js';
-import { describe, requireId } from '../internal/validate.js';
-import type { ExecutionSnapshot, ExecutionStatus, ExecutionUpdate, StepSnapshot, StepStatus } from '../model.js';
+import { describe, requireId, requireObject } from '../internal/validate.js';
+import { isTerminal, type ExecutionSnapshot, type ExecutionStatus, type ExecutionUpdate, type StepSnapshot, type StepStatus } from '../model.js';
 import type { SnapshotSource, WatchOptions } from '../poll.js';
-import { ProviderCore, parseWith, toIsoUtc, type ClientOptions } from './shared.js';
+import { ProviderCore, nonEmpty, parseWith, put, statusFrom, toIsoUtc, type ClientOptions } from './shared.js';
 
 const PROVIDER = 'datalab';
 
@@ -395,7 +395,7 @@ export function normalizeDatalab(body: unknown): DatalabSnapshot {
 
 function normalizeBody(body: unknown, context: { executionId?: string; status?: number }): DatalabSnapshot {
   const raw = parseWith(ExecutionParser, body, { provider: PROVIDER, what: 'execution', ...context });
-  const status = executionStatus(raw.status);
+  const status = statusFrom(EXECUTION_STATUS, raw.status);
   const steps = normalizeSteps(raw.steps);
   const snapshot: DatalabSnapshot = {
     provider: PROVIDER,
@@ -406,10 +406,8 @@ function normalizeBody(body: unknown, context: { executionId?: string; status?: 
     raw,
   };
   if (raw.workflow_id != null) snapshot.workflowId = String(raw.workflow_id);
-  const startedAt = toIsoUtc(raw.created);
-  if (startedAt !== undefined) snapshot.startedAt = startedAt;
-  const completedAt = status === 'completed' || status === 'failed' ? toIsoUtc(raw.updated) : undefined;
-  if (completedAt !== undefined) snapshot.completedAt = completedAt;
+  put(snapshot, 'startedAt', toIsoUtc(raw.created));
+  if (isTerminal(status)) put(snapshot, 'completedAt', toIsoUtc(raw.updated));
   if (status === 'failed') {
     const message = failureMessage(raw, steps);
     if (message !== undefined) snapshot.error = { message };
@@ -434,48 +432,37 @@ function isFlatStep(entry: DatalabStep | Record<string, DatalabStep>): entry is 
 }
 
 function normalizeStep(key: string, name: string, raw: DatalabStep): StepSnapshot {
-  const step: StepSnapshot = { key, name, status: stepStatus(raw.status), rawStatus: raw.status };
-  const startedAt = toIsoUtc(raw.started_at);
-  if (startedAt !== undefined) step.startedAt = startedAt;
-  const completedAt = toIsoUtc(raw.completed_at);
-  if (completedAt !== undefined) step.completedAt = completedAt;
-  if (typeof raw.output_url === 'string' && raw.output_url !== '') step.outputUrl = raw.output_url;
+  const step: StepSnapshot = { key, name, status: statusFrom(STEP_STATUS, raw.status), rawStatus: raw.status };
+  put(step, 'startedAt', toIsoUtc(raw.started_at));
+  put(step, 'completedAt', toIsoUtc(raw.completed_at));
+  put(step, 'outputUrl', raw.output_url || undefined);
   return step;
 }
 
-const EXECUTION_STATUS: Readonly<Record<string, ExecutionStatus>> = {
-  QUEUED: 'queued',
-  PENDING: 'queued',
-  IN_PROGRESS: 'running',
-  COMPLETED: 'completed',
-  FAILED: 'failed',
-};
+// Datalab's statuses are upper case (QUEUED, IN_PROGRESS, ...); statusFrom folds case.
+const EXECUTION_STATUS: ReadonlyMap<string, ExecutionStatus> = new Map([
+  ['queued', 'queued'],
+  ['pending', 'queued'],
+  ['in_progress', 'running'],
+  ['completed', 'completed'],
+  ['failed', 'failed'],
+]);
 
-const STEP_STATUS: Readonly<Record<string, StepStatus>> = {
-  PENDING: 'pending',
-  QUEUED: 'queued',
-  IN_PROGRESS: 'running',
-  COMPLETED: 'completed',
-  FAILED: 'failed',
-};
-
-function executionStatus(raw: string): ExecutionStatus {
-  const key = raw.trim().toUpperCase();
-  return Object.hasOwn(EXECUTION_STATUS, key) ? EXECUTION_STATUS[key]! : 'unknown';
-}
-
-function stepStatus(raw: string): StepStatus {
-  const key = raw.trim().toUpperCase();
-  return Object.hasOwn(STEP_STATUS, key) ? STEP_STATUS[key]! : 'unknown';
-}
+const STEP_STATUS: ReadonlyMap<string, StepStatus> = new Map([
+  ['pending', 'pending'],
+  ['queued', 'queued'],
+  ['in_progress', 'running'],
+  ['completed', 'completed'],
+  ['failed', 'failed'],
+]);
 
 /**
  * The body documents no error field. Datalab's SDK reads an undocumented `error` string and
  * otherwise names the failed steps; do the same, without letting an odd `error` fail the body.
  */
 function failureMessage(raw: DatalabExecution, steps: StepSnapshot[]): string | undefined {
-  const error = raw['error'];
-  if (typeof error === 'string' && error.trim() !== '') return error;
+  const error = nonEmpty(raw['error']);
+  if (error !== undefined) return error;
   const failed = steps.filter((s) => s.status === 'failed').map((s) => s.key);
   return failed.length > 0 ? `Step(s) failed: ${failed.join(', ')}` : undefined;
 }
@@ -527,10 +514,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, run: (item: T)
 }
 
 function splitWatchOptions(options: DatalabWatchOptions): { resolveOutputs: boolean; rest: WatchOptions } {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError(`Expected watch options to be an object, got ${describe(options)}`, { option: 'options' });
-  }
-  const { resolveOutputs, ...rest } = options;
+  const { resolveOutputs, ...rest } = requireObject('options', options, PROVIDER) as DatalabWatchOptions;
   if (resolveOutputs !== undefined && typeof resolveOutputs !== 'boolean') {
     throw new ConfigError(`Expected \`resolveOutputs\` to be a boolean, got ${describe(resolveOutputs)}`, {
       option: 'resolveOutputs',
@@ -540,9 +524,7 @@ function splitWatchOptions(options: DatalabWatchOptions): { resolveOutputs: bool
 }
 
 function requireInputConfig(value: unknown): asserts value is object {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(`Expected \`inputConfig\` to be an object, got ${describe(value)}`, { option: 'inputConfig' });
-  }
+  requireObject('inputConfig', value, PROVIDER);
 }
 
 interface Issue {

@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { diff } from '../diff.js';
 import { ConfigError, ResponseValidationError } from '../errors.js';
 import { defaultErrorDetails, type ErrorDetails, type HttpRequest } from '../http.js';
-import { describe, requireId } from '../internal/validate.js';
+import { describe, readSignal, requireId, requireObject } from '../internal/validate.js';
 import {
   isTerminal,
   type ExecutionSnapshot,
@@ -13,7 +13,7 @@ import {
   type StepStatus,
 } from '../model.js';
 import type { SnapshotSource, WatchOptions } from '../poll.js';
-import { ProviderCore, parseWith, toIsoUtc, type ClientOptions } from './shared.js';
+import { ProviderCore, nonEmpty, parseWith, put, statusFrom, toIsoUtc, type ClientOptions } from './shared.js';
 
 const PROVIDER = 'eachlabs';
 
@@ -539,7 +539,6 @@ export interface EachLabsClient {
 // Normalization (pure)
 // ---------------------------------------------------------------------------------------
 
-// Maps, not object literals: a status of "constructor" must not find Object.prototype's.
 const EXECUTION_STATUSES = new Map<string, ExecutionStatus>([
   ['queued', 'queued'],
   ['running', 'running'],
@@ -558,34 +557,17 @@ const STEP_STATUSES = new Map<string, StepStatus>([
   ['skipped', 'skipped'],
 ]);
 
-function executionStatus(raw: string): ExecutionStatus {
-  return EXECUTION_STATUSES.get(raw.trim().toLowerCase()) ?? 'unknown';
-}
-
-function stepStatus(raw: string): StepStatus {
-  return STEP_STATUSES.get(raw.trim().toLowerCase()) ?? 'unknown';
-}
-
-function text(value: string | null | undefined): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
-}
-
-/** Sets an optional field only when there is a value: `exactOptionalPropertyTypes` forbids `key: undefined`. */
-function put<T, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
-  if (value !== undefined) target[key] = value;
-}
-
 function toSteps(map: Record<string, EachLabsStepOutput> | null | undefined): StepSnapshot[] {
   const steps: StepSnapshot[] = [];
   const used = new Set<string>();
   for (const [mapKey, raw] of Object.entries(map ?? {})) {
-    const id = text(raw.step_id) ?? mapKey;
+    const id = nonEmpty(raw.step_id) ?? mapKey;
     // Keys must be unique for diffing; a duplicated step_id gets a suffix rather than
     // silently shadowing its twin.
     let key = id;
     for (let n = 2; used.has(key); n++) key = `${id}#${n}`;
     used.add(key);
-    const step: StepSnapshot = { key, name: id, status: stepStatus(raw.status), rawStatus: raw.status };
+    const step: StepSnapshot = { key, name: id, status: statusFrom(STEP_STATUSES, raw.status), rawStatus: raw.status };
     put(step, 'startedAt', toIsoUtc(raw.started_at));
     put(step, 'completedAt', toIsoUtc(raw.completed_at));
     put(step, 'output', raw.output === null ? undefined : raw.output);
@@ -598,17 +580,17 @@ function toSnapshot(body: EachLabsExecution): EachLabsSnapshot {
   const snapshot: EachLabsSnapshot = {
     provider: PROVIDER,
     executionId: body.execution_id,
-    status: executionStatus(body.status),
+    status: statusFrom(EXECUTION_STATUSES, body.status),
     rawStatus: body.status,
     steps: toSteps(body.step_outputs),
     raw: body,
   };
-  put(snapshot, 'workflowId', text(body.workflow_id));
+  put(snapshot, 'workflowId', nonEmpty(body.workflow_id));
   put(snapshot, 'startedAt', toIsoUtc(body.started_at));
   put(snapshot, 'completedAt', toIsoUtc(body.completed_at));
   put(snapshot, 'output', body.output === null ? undefined : body.output);
-  const code = text(body.error);
-  const message = text(body.error_cause) ?? code;
+  const code = nonEmpty(body.error);
+  const message = nonEmpty(body.error_cause) ?? code;
   if (message !== undefined) snapshot.error = code === undefined ? { message } : { message, code };
   return snapshot;
 }
@@ -648,12 +630,12 @@ export function normalizeEachLabs(body: unknown): EachLabsSnapshot {
 function toSummary(raw: EachLabsExecutionSummary): ExecutionSummary {
   const summary: ExecutionSummary = {
     executionId: raw.execution_id,
-    status: executionStatus(raw.status),
+    status: statusFrom(EXECUTION_STATUSES, raw.status),
     rawStatus: raw.status,
   };
-  put(summary, 'workflowId', text(raw.flow_id));
-  put(summary, 'workflowName', text(raw.flow_name));
-  put(summary, 'versionId', text(raw.version_id));
+  put(summary, 'workflowId', nonEmpty(raw.flow_id));
+  put(summary, 'workflowName', nonEmpty(raw.flow_name));
+  put(summary, 'versionId', nonEmpty(raw.version_id));
   put(summary, 'startedAt', toIsoUtc(raw.started_at));
   put(summary, 'endedAt', toIsoUtc(raw.ended_at));
   put(summary, 'createdAt', toIsoUtc(raw.created_at));
@@ -677,8 +659,8 @@ function summaryToSnapshot(raw: EachLabsExecutionSummary, fallbackWorkflowId: st
   const snapshot: EachLabsBulkSnapshot = {
     provider: PROVIDER,
     executionId: raw.execution_id,
-    workflowId: text(raw.flow_id) ?? fallbackWorkflowId,
-    status: executionStatus(raw.status),
+    workflowId: nonEmpty(raw.flow_id) ?? fallbackWorkflowId,
+    status: statusFrom(EXECUTION_STATUSES, raw.status),
     rawStatus: raw.status,
     steps: [],
     raw,
@@ -733,26 +715,6 @@ function requireString(option: string, value: unknown): string {
   return requireId(option, value);
 }
 
-function requireObject(option: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(`Expected \`${option}\` to be an object, got ${describe(value)}`, { option, provider: PROVIDER });
-  }
-  return value as Record<string, unknown>;
-}
-
-function optionalObject(option: string, value: unknown): Record<string, unknown> {
-  return value === undefined ? {} : requireObject(option, value);
-}
-
-function readSignal(options: unknown): AbortSignal | undefined {
-  const signal = optionalObject('options', options)['signal'];
-  if (signal === undefined) return undefined;
-  if (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).addEventListener !== 'function') {
-    throw new ConfigError(`Expected \`signal\` to be an AbortSignal, got ${describe(signal)}`, { option: 'signal', provider: PROVIDER });
-  }
-  return signal as AbortSignal;
-}
-
 interface ListArgs {
   bulkId?: string | undefined;
   offset?: number | undefined;
@@ -760,7 +722,7 @@ interface ListArgs {
 }
 
 function checkListQuery(query: unknown): ListArgs {
-  const q = optionalObject('query', query);
+  const q = query === undefined ? {} : requireObject('query', query, PROVIDER);
   const { bulkId, offset, limit } = q;
   if (bulkId !== undefined) requireString('bulkId', bulkId);
   if (offset !== undefined && (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0)) {
@@ -782,9 +744,9 @@ interface TriggerArgs {
 }
 
 function checkTriggerBody(body: unknown, api: 'legacy' | 'current'): TriggerArgs {
-  const b = requireObject('body', body);
+  const b = requireObject('body', body, PROVIDER);
   const { inputs, versionId, webhookUrl } = b;
-  if (inputs !== undefined) requireObject('inputs', inputs);
+  if (inputs !== undefined) requireObject('inputs', inputs, PROVIDER);
   if (versionId !== undefined) requireString('versionId', versionId);
   if (api === 'current' && versionId === undefined) {
     throw new ConfigError("Expected `versionId`: the current EachLabs API (`api: 'current'`) triggers a specific workflow version", {
@@ -934,7 +896,7 @@ export function eachlabs(options: EachLabsOptions): EachLabsClient {
 
     get(executionId, getOptions) {
       const id = requireString('executionId', executionId);
-      return fetchExecution(id, readSignal(getOptions));
+      return fetchExecution(id, readSignal(getOptions, PROVIDER));
     },
 
     list(workflowId, query) {

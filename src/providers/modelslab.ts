@@ -2,11 +2,11 @@ import type { Observable } from 'rxjs';
 import * as z from 'zod/mini';
 import { ConfigError, HttpError } from '../errors.js';
 import { defaultErrorDetails, type ErrorDetails, type HttpRequest, type HttpResponse } from '../http.js';
-import { describe, requireId } from '../internal/validate.js';
+import { describe, readSignal, requireId, requireObject } from '../internal/validate.js';
 import type { ExecutionSnapshot, ExecutionStatus, ExecutionUpdate, StepSnapshot, StepStatus } from '../model.js';
 import type { SnapshotSource, WatchOptions } from '../poll.js';
 import type { RateLimitOptions } from '../rate-limit.js';
-import { ProviderCore, parseWith, toIsoUtc, type ClientOptions } from './shared.js';
+import { ProviderCore, nonEmpty, parseWith, put, statusFrom, toIsoUtc, type ClientOptions } from './shared.js';
 
 const PROVIDER = 'modelslab';
 const BASE_URL = 'https://modelslab.com/api/v1/workflows';
@@ -340,12 +340,12 @@ export function modelslab(options: ClientOptions): ModelsLabClient {
     watch: (ref, watchOptions) => core.watch(source(refOf(ref)), watchOptions),
     get: (ref, getOptions) => {
       const r = refOf(ref);
-      return fetchSnapshot(r, signalOf(getOptions));
+      return fetchSnapshot(r, readSignal(getOptions, PROVIDER));
     },
     run: (workflowId, params, runOptions) => {
       const id = requireId('workflowId', workflowId);
       checkParams(params);
-      return start(id, params, signalOf(runOptions));
+      return start(id, params, readSignal(runOptions, PROVIDER));
     },
     runAndWatch: (workflowId, params, watchOptions) => {
       const id = requireId('workflowId', workflowId);
@@ -354,7 +354,7 @@ export function modelslab(options: ClientOptions): ModelsLabClient {
     },
     cancel: (ref, cancelOptions) => {
       const r = refOf(ref);
-      const signal = signalOf(cancelOptions);
+      const signal = readSignal(cancelOptions, PROVIDER);
       return (async () => {
         const response = await call(r.workflowId, {
           method: 'POST',
@@ -424,19 +424,17 @@ export function normalizeModelsLab(body: ModelsLabExecution): ModelsLabSnapshot 
   const snapshot: ModelsLabSnapshot = {
     provider: PROVIDER,
     executionId: String(execution.id),
-    status: EXECUTION_STATUSES.get(execution.status.trim().toLowerCase()) ?? 'unknown',
+    status: statusFrom(EXECUTION_STATUSES, execution.status),
     rawStatus: execution.status,
     steps: stepsOf(body.steps ?? []),
     raw: body,
   };
-  if (typeof execution.workflow_id === 'string' && execution.workflow_id !== '') snapshot.workflowId = execution.workflow_id;
-  const startedAt = toIsoUtc(execution.started_at);
-  if (startedAt !== undefined) snapshot.startedAt = startedAt;
-  const completedAt = toIsoUtc(execution.completed_at);
-  if (completedAt !== undefined) snapshot.completedAt = completedAt;
-  const output = body.output?.output;
-  if (output !== undefined && output !== null) snapshot.output = output;
-  if (typeof body.error === 'string' && body.error.trim() !== '') snapshot.error = { message: body.error };
+  put(snapshot, 'workflowId', execution.workflow_id || undefined);
+  put(snapshot, 'startedAt', toIsoUtc(execution.started_at));
+  put(snapshot, 'completedAt', toIsoUtc(execution.completed_at));
+  put(snapshot, 'output', body.output?.output ?? undefined);
+  const message = nonEmpty(body.error);
+  if (message !== undefined) snapshot.error = { message };
   return snapshot;
 }
 
@@ -454,13 +452,11 @@ function stepsOf(steps: readonly z.output<typeof ModelsLabStep>[]): StepSnapshot
     const snapshot: StepSnapshot = {
       key,
       name: step.name,
-      status: STEP_STATUSES.get(step.status.trim().toLowerCase()) ?? 'unknown',
+      status: statusFrom(STEP_STATUSES, step.status),
       rawStatus: step.status,
     };
-    const startedAt = toIsoUtc(step.started_at);
-    if (startedAt !== undefined) snapshot.startedAt = startedAt;
-    const completedAt = toIsoUtc(step.completed_at);
-    if (completedAt !== undefined) snapshot.completedAt = completedAt;
+    put(snapshot, 'startedAt', toIsoUtc(step.started_at));
+    put(snapshot, 'completedAt', toIsoUtc(step.completed_at));
     return snapshot;
   });
 }
@@ -489,20 +485,10 @@ function refOf(ref: unknown): Ref {
 }
 
 function checkParams(params: unknown): asserts params is Record<string, unknown> {
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-    throw new ConfigError(`Expected \`params\` to be an object, got ${describe(params)}`, { option: 'params' });
-  }
+  requireObject('params', params, PROVIDER);
   try {
     JSON.stringify(params);
   } catch {
     throw new ConfigError('Expected `params` to be JSON-serializable', { option: 'params' });
   }
-}
-
-function signalOf(options: { signal?: AbortSignal } | undefined): AbortSignal | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError(`Expected options to be an object, got ${describe(options)}`, { option: 'options' });
-  }
-  return options.signal;
 }

@@ -164,14 +164,12 @@ export function parseWith<T>(
   }));
   const first = issues[0];
   const where = first ? ` at ${first.path.length ? first.path.join('.') : '(root)'}: ${first.message}` : '';
-  return fail(
-    new ResponseValidationError(`${context.provider}: unexpected ${context.what} body${where}`, {
-      provider: context.provider,
-      executionId: context.executionId,
-      status: context.status,
-      issues,
-    }),
-  );
+  throw new ResponseValidationError(`${context.provider}: unexpected ${context.what} body${where}`, {
+    provider: context.provider,
+    executionId: context.executionId,
+    status: context.status,
+    issues,
+  });
 }
 
 interface ZodIssueLike {
@@ -189,9 +187,6 @@ function issueMessage(issue: ZodIssueLike): string {
   return issue.message && issue.message !== 'Invalid input' ? issue.message : issue.code.replace(/_/g, ' ');
 }
 
-function fail(error: Error): never {
-  throw error;
-}
 
 /** Reads a timestamp as ISO 8601 UTC; a zone-less one (Datalab's) is taken as UTC. */
 export function toIsoUtc(value: string | null | undefined): string | undefined {
@@ -199,4 +194,23 @@ export function toIsoUtc(value: string | null | undefined): string | undefined {
   const zoneless = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value.trim());
   const ms = Date.parse(zoneless ? `${value.trim().replace(' ', 'T')}Z` : value);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/**
+ * Looks a provider's status up in its table (keys in lower case), whatever the case it came
+ * in; anything not in the table is `'unknown'`, its raw string kept by the caller. Maps, not
+ * object literals: a status of "constructor" must not find Object.prototype's.
+ */
+export function statusFrom<T extends string>(table: ReadonlyMap<string, T>, raw: string): T | 'unknown' {
+  return table.get(raw.trim().toLowerCase()) ?? 'unknown';
+}
+
+/** A string with something in it, or `undefined`. */
+export function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/** Sets an optional field only when there is a value: `exactOptionalPropertyTypes` forbids `key: undefined`. */
+export function put<T, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined) target[key] = value;
 }
