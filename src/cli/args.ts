@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { MAX_TIMER_MS } from '../backoff.js';
 
 /** The providers the command knows, in the order the help lists them. */
 const PROVIDERS = ['modelslab', 'eachlabs', 'datalab'] as const;
@@ -286,8 +287,8 @@ function isAbsoluteUrl(text: string): boolean {
 
 function parseMaxWait(command: string, text: string): number {
   const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
-  if (!(ms > 0 && ms <= 2_147_483_647)) {
-    throw new UsageError(`--max-wait must be a whole number of milliseconds between 1 and 2147483647, got '${text}'`, command);
+  if (!(ms > 0 && ms <= MAX_TIMER_MS)) {
+    throw new UsageError(`--max-wait must be a whole number of milliseconds between 1 and ${MAX_TIMER_MS}, got '${text}'`, command);
   }
   return ms;
 }

@@ -1,5 +1,4 @@
-import type { Observable } from 'rxjs';
-import type { BackoffOptions, ExecutionUpdate } from '../index.js';
+import type { BackoffOptions } from '../index.js';
 import { datalab } from '../providers/datalab.js';
 import { eachlabs } from '../providers/eachlabs.js';
 import { modelslab } from '../providers/modelslab.js';
@@ -79,7 +78,7 @@ const SCRIPTS = {
  * `runwatch demo`: starts the simulator in this process, starts a few scripted executions on
  * all three providers and watches them through the public API (the provider clients with
  * `baseUrl` at the simulator, `mergeExecutions`, `progress`, `aggregateProgress`), with the
- * live display. Takes about 12 s. The failing and the cancelled executions are part of the
+ * live display. Takes about 11 s. The failing and the cancelled executions are part of the
  * script, so they do not change the exit code.
  *
  * @param output - where to write.
@@ -110,19 +109,23 @@ export async function demoCommand(output: Output, signal: AbortSignal): Promise<
     const el = eachlabs({ ...common, baseUrl: sim.baseUrls.eachlabs });
     const dl = datalab({ ...common, baseUrl: sim.baseUrls.datalab });
 
-    const start = (provider: 'modelslab' | 'eachlabs' | 'datalab', script: ExecutionScript, watch: (id: string, workflowId: string) => Observable<ExecutionUpdate>): Target => {
-      const execution = sim.createExecution(provider, script);
-      return { label: `${provider} ${execution.executionId}`, id: execution.executionId, updates: watch(execution.executionId, execution.workflowId) };
+    const watch = {
+      modelslab: (executionId: string, workflowId: string) => ml.watch({ workflowId, executionId }),
+      eachlabs: (executionId: string) => el.watch(executionId),
+      datalab: (executionId: string) => dl.watch(executionId),
     };
-    const watchModelsLab = (executionId: string, workflowId: string) => ml.watch({ workflowId, executionId });
+    const start = (provider: keyof typeof watch, script: ExecutionScript): Target => {
+      const { executionId, workflowId } = sim.createExecution(provider, script);
+      return { label: `${provider} ${executionId}`, id: executionId, updates: watch[provider](executionId, workflowId) };
+    };
     const targets = [
-      start('modelslab', SCRIPTS.modelslabLong, watchModelsLab),
-      start('eachlabs', SCRIPTS.eachlabsFailing, (id) => el.watch(id)),
-      start('datalab', SCRIPTS.datalabFlat, (id) => dl.watch(id)),
-      start('modelslab', SCRIPTS.modelslabShort, watchModelsLab),
-      start('eachlabs', SCRIPTS.eachlabsCancelled, (id) => el.watch(id)),
-      start('datalab', SCRIPTS.datalabNested, (id) => dl.watch(id)),
-      start('eachlabs', SCRIPTS.eachlabsOk, (id) => el.watch(id)),
+      start('modelslab', SCRIPTS.modelslabLong),
+      start('eachlabs', SCRIPTS.eachlabsFailing),
+      start('datalab', SCRIPTS.datalabFlat),
+      start('modelslab', SCRIPTS.modelslabShort),
+      start('eachlabs', SCRIPTS.eachlabsCancelled),
+      start('datalab', SCRIPTS.datalabNested),
+      start('eachlabs', SCRIPTS.eachlabsOk),
     ];
     const outcome = await present(targets, { json: false, title: 'runwatch demo', expected: targets.length }, output, signal);
     if (outcome.interrupted) return 130;

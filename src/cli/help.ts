@@ -29,7 +29,7 @@ Run 'runwatch <command> --help' for a command's options.`,
   demo: `Usage: runwatch demo
 
 Starts a simulator on 127.0.0.1, starts a few executions on all three providers (one
-fails, one has many steps) and watches them with the live display. Takes about 15 s and
+fails, one has many steps) and watches them with the live display. Takes about 11 s and
 exits 0, failures included: they are part of the show.`,
 
   watch: `Usage: runwatch watch <provider> <execution-id…> [options]

@@ -21,12 +21,10 @@ export interface PresentOptions {
   title: string;
   /** How many executions to expect, for the overall bar. */
   expected: number;
-  /**
-   * How often the live frame is redrawn between updates (elapsed times move), in ms.
-   * @defaultValue 120
-   */
-  tickMs?: number;
 }
+
+/** How often the live frame is redrawn between updates (elapsed times move), in ms. */
+const TICK_MS = 120;
 
 /**
  * Follows the watches and shows them: NDJSON with `json`; otherwise the live display on a
@@ -69,21 +67,15 @@ export async function present(targets: readonly Target[], options: PresentOption
   const board = new Board({ title: options.title, expected: options.expected, now: Date.now });
   const { render, done } = createRenderer(screen);
   const draw = () => render(board.frame(screen, screen.color));
-  const ticker = screen.live ? setInterval(draw, options.tickMs ?? 120) : undefined;
+  // Live, the whole frame is redrawn; piped, only the lines that tell what changed go out.
+  const show = (lines: readonly string[]) => (screen.live ? draw() : render(lines));
+  const ticker = screen.live ? setInterval(draw, TICK_MS) : undefined;
   if (screen.live) draw();
   const outcome = await follow(
     targets,
     {
-      update: (update, progress, aggregate) => {
-        const lines = board.apply(update, progress, aggregate);
-        if (screen.live) draw();
-        else render(lines);
-      },
-      error: (target, error) => {
-        const lines = board.fail(errorLine(error, target));
-        if (screen.live) draw();
-        else render(lines);
-      },
+      update: (update, progress, aggregate) => show(board.apply(update, progress, aggregate)),
+      error: (target, error) => show(board.fail(errorLine(error, target))),
     },
     signal,
   );
