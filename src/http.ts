@@ -8,6 +8,8 @@ import {
   errorFromStatus,
 } from './errors.js';
 import { assertPositive, describe } from './internal/validate.js';
+import { MAX_TIMER_MS } from './backoff.js';
+import { scrub } from './internal/execution.js';
 
 /** The `fetch` signature runwatch calls; any WHATWG-compatible implementation fits. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -76,7 +78,7 @@ export class HttpClient {
     this.options = options;
     this.provider = options.provider;
     this.baseUrl = parseBaseUrl(options.baseUrl);
-    assertPositive('requestTimeoutMs', options.requestTimeoutMs, 2_147_483_647);
+    assertPositive('requestTimeoutMs', options.requestTimeoutMs, MAX_TIMER_MS);
     if (options.fetch !== undefined && typeof options.fetch !== 'function') {
       throw new ConfigError(`Expected \`fetch\` to be a function, got ${describe(options.fetch)}`, { option: 'fetch' });
     }
@@ -153,9 +155,7 @@ export class HttpClient {
 
   /** Replaces every secret in a string. */
   scrub(text: string): string {
-    let out = text;
-    for (const s of this.options.secrets) if (s) out = out.split(s).join('[REDACTED]');
-    return out;
+    return scrub(text, this.options.secrets);
   }
 
   private async send(url: URL, init: RequestInit, req: { signal?: AbortSignal | undefined; executionId?: string | undefined }): Promise<Response> {

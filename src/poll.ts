@@ -1,5 +1,5 @@
 import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
-import { backoffDelay, clampHint, resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backoff.js';
+import { MAX_TIMER_MS, backoffDelay, clampHint, resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backoff.js';
 import { diff } from './diff.js';
 import { ConfigError, TimeoutError, isRunwatchError } from './errors.js';
 import { assertPositive, describe } from './internal/validate.js';
@@ -220,7 +220,7 @@ export function resolveWatchOptions(source: { id: string; fetchSnapshot?: unknow
   if (typeof source?.fetchSnapshot !== 'function') {
     throw new ConfigError('Expected `source.fetchSnapshot` to be a function', { option: 'source' });
   }
-  if (options.maxWaitMs !== undefined) assertPositive('maxWaitMs', options.maxWaitMs, 2_147_483_647);
+  if (options.maxWaitMs !== undefined) assertPositive('maxWaitMs', options.maxWaitMs, MAX_TIMER_MS);
   if (options.since !== undefined && (typeof options.since !== 'object' || !Array.isArray(options.since?.steps))) {
     throw new ConfigError(`Expected \`since\` to be an ExecutionSnapshot, got ${describe(options.since)}`, {
       option: 'since',

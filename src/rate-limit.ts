@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.js';
 import { assertPositive, assertPositiveInteger, describe } from './internal/validate.js';
+import { MAX_TIMER_MS } from './backoff.js';
 
 /**
  * A request budget: at most `requests` requests in any window of `intervalMs`.
@@ -50,7 +51,7 @@ export class RateLimiter {
 
   constructor(options: RateLimitOptions, clock: Clock = systemClock) {
     assertPositiveInteger('rateLimit.requests', options.requests);
-    assertPositive('rateLimit.intervalMs', options.intervalMs, 2_147_483_647);
+    assertPositive('rateLimit.intervalMs', options.intervalMs, MAX_TIMER_MS);
     this.requests = options.requests;
     this.intervalMs = options.intervalMs;
     this.clock = clock;
@@ -128,6 +129,6 @@ export function resolveRateLimit(
     });
   }
   assertPositiveInteger('rateLimit.requests', value.requests);
-  assertPositive('rateLimit.intervalMs', value.intervalMs, 2_147_483_647);
+  assertPositive('rateLimit.intervalMs', value.intervalMs, MAX_TIMER_MS);
   return { requests: value.requests, intervalMs: value.intervalMs };
 }

@@ -2,6 +2,7 @@ import { clearScreenDown, cursorTo, moveCursor } from 'node:readline';
 import * as util from 'node:util';
 import type { AggregateProgress, ExecutionSnapshot, ExecutionStatus, ExecutionUpdate, Progress, StepStatus, StepSnapshot } from '../index.js';
 import { isTerminal } from '../index.js';
+import { FINISHED_STEP_STATUSES, executionKey } from '../internal/execution.js';
 
 /**
  * Where the display writes, and how.
@@ -93,7 +94,6 @@ const COLORS: Partial<Record<ExecutionStatus | StepStatus, 'green' | 'red' | 'ye
   pending: 'gray',
   queued: 'gray',
 };
-const FINISHED_STEP: ReadonlySet<StepStatus> = new Set(['completed', 'failed', 'cancelled', 'skipped']);
 const DAY_MS = 86_400_000;
 
 /** When the board itself saw something start and end. */
@@ -149,7 +149,7 @@ export class Board {
   apply(update: ExecutionUpdate, progress: Progress, aggregate: AggregateProgress): string[] {
     const now = this.options.now();
     const { snapshot } = update;
-    const key = rowKey(snapshot);
+    const key = executionKey(snapshot);
     let row = this.rows.get(key);
     if (row === undefined) {
       row = { snapshot, progress, seen: {}, steps: new Map() };
@@ -162,7 +162,7 @@ export class Board {
     for (const step of snapshot.steps) {
       let seen = row.steps.get(step.key);
       if (seen === undefined) row.steps.set(step.key, (seen = {}));
-      markSeen(seen, step.status === 'running' || FINISHED_STEP.has(step.status), FINISHED_STEP.has(step.status), now);
+      markSeen(seen, step.status === 'running' || FINISHED_STEP_STATUSES.has(step.status), FINISHED_STEP_STATUSES.has(step.status), now);
     }
     return this.describe(update, row, now);
   }
@@ -275,7 +275,7 @@ export class Board {
           return `${at}  ${label}  ${MARKS[change.step.status]} ${name(change.step)}: ${change.step.status}`;
         case 'step-status': {
           const seen = row.steps.get(change.step.key) ?? {};
-          const took = FINISHED_STEP.has(change.to) ? ` in ${elapsed(change.step, seen, now) ?? '?'}` : '';
+          const took = FINISHED_STEP_STATUSES.has(change.to) ? ` in ${elapsed(change.step, seen, now) ?? '?'}` : '';
           return `${at}  ${label}  ${MARKS[change.to]} ${name(change.step)}: ${change.from} → ${change.to}${took}`;
         }
         case 'step-output':
@@ -324,9 +324,6 @@ function rank(change: ExecutionUpdate['changes'][number]): number {
   return change.type === 'execution-status' && change.from === undefined ? 0 : 1;
 }
 
-function rowKey(snapshot: ExecutionSnapshot): string {
-  return `${snapshot.provider}\u0000${snapshot.executionId}`;
-}
 
 function markSeen(seen: Seen, started: boolean, ended: boolean, now: number): void {
   if (!started) seen.waited = true;

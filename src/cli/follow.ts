@@ -8,6 +8,7 @@ import {
   type ExecutionUpdate,
   type Progress,
 } from '../index.js';
+import { executionKey } from '../internal/execution.js';
 
 /**
  * One watch to follow, with a label for its errors (before its id is known, say).
@@ -121,7 +122,7 @@ export function follow(targets: readonly Target[], sink: Sink, signal?: AbortSig
       .pipe(connect((shared) => zip(shared, shared.pipe(progress()), shared.pipe(aggregateProgress()))))
       .subscribe({
         next: ([update, execution, all]) => {
-          latest.set(`${update.snapshot.provider}\u0000${update.snapshot.executionId}`, update.snapshot);
+          latest.set(executionKey(update.snapshot), update.snapshot);
           sink.update(update, execution, all);
         },
         error: (error: unknown) => {

@@ -1,4 +1,5 @@
 import type { Screen } from './display.js';
+import { scrub as scrubSecrets } from '../internal/execution.js';
 
 /**
  * What a command may touch of the process: streams, environment, a stop signal.
@@ -65,8 +66,7 @@ export interface Output {
  * ```
  */
 export function createOutput(io: Io, secrets: readonly string[]): Output {
-  const keys = secrets.filter((s) => s !== '');
-  const scrub = (text: string) => keys.reduce((t, key) => t.split(key).join('[REDACTED]'), text);
+  const scrub = (text: string): string => scrubSecrets(text, secrets);
   return {
     out: (line) => void io.stdout.write(`${scrub(line)}\n`),
     err: (line) => void io.stderr.write(`${scrub(line)}\n`),

@@ -1,6 +1,7 @@
 import { defer, mergeMap, from, type Observable, type OperatorFunction } from 'rxjs';
 import { diff } from '../diff.js';
 import type { ExecutionChange, ExecutionSnapshot, ExecutionUpdate } from '../model.js';
+import { executionKey } from './execution.js';
 
 /** An update carries `changes` and `snapshot`; a bare snapshot carries `steps`. */
 export function isUpdate(item: ExecutionUpdate | ExecutionSnapshot): item is ExecutionUpdate {
@@ -22,7 +23,7 @@ export function changesOf(): OperatorFunction<ExecutionUpdate | ExecutionSnapsho
       return source.pipe(
         mergeMap((item) => {
           if (isUpdate(item)) return from(item.changes);
-          const key = `${item.provider}\u0000${item.executionId}`;
+          const key = executionKey(item);
           const changes = diff(last.get(key), item);
           last.set(key, item);
           return from(changes);

@@ -1,5 +1,6 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
 import { EXECUTION_STATUSES, isTerminal, type ExecutionStatus, type ExecutionUpdate } from '../model.js';
+import { executionKey } from '../internal/execution.js';
 
 /**
  * Where a set of executions stands.
@@ -47,7 +48,7 @@ export function aggregateProgress(): OperatorFunction<ExecutionUpdate, Aggregate
       let open = 0;
       return source.pipe(
         map(({ snapshot }) => {
-          const key = `${snapshot.provider}\u0000${snapshot.executionId}`;
+          const key = executionKey(snapshot);
           const before = latest.get(key);
           if (before !== undefined) {
             byStatus[before] -= 1;

@@ -1,5 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
-import { isTerminal, type ExecutionStatus, type ExecutionUpdate, type StepStatus } from '../model.js';
+import { isTerminal, type ExecutionStatus, type ExecutionUpdate } from '../model.js';
+import { FINISHED_STEP_STATUSES } from '../internal/execution.js';
 
 /**
  * How far one execution has come.
@@ -28,8 +29,6 @@ export interface Progress {
   ratio: number;
 }
 
-const FINISHED: ReadonlySet<StepStatus> = new Set(['completed', 'skipped', 'failed', 'cancelled']);
-
 /**
  * Maps each update to a {@link Progress}: counts of steps finished and failed, and a ratio
  * for a progress bar.
@@ -50,7 +49,7 @@ export function progress(): OperatorFunction<ExecutionUpdate, Progress> {
     let done = 0;
     let failed = 0;
     for (const step of snapshot.steps) {
-      if (FINISHED.has(step.status)) done++;
+      if (FINISHED_STEP_STATUSES.has(step.status)) done++;
       if (step.status === 'failed' || step.status === 'cancelled') failed++;
     }
     const total = snapshot.steps.length;
