@@ -644,15 +644,19 @@ function toSummary(raw: EachLabsExecutionSummary): ExecutionSummary {
 }
 
 function toPage(body: EachLabsExecutionList, requestedOffset: number): ExecutionPage {
-  const executions = (body.executions ?? []).map(toSummary);
-  const page: ExecutionPage = { executions, totalCount: body.total_count, raw: body };
-  const next = body.offset;
-  // `offset` is where the next page starts. A next start that does not move forward would
-  // make a `while (page.nextOffset !== undefined)` loop spin, so it counts as the end too.
-  if (typeof next === 'number' && executions.length > 0 && next < body.total_count && next > requestedOffset) {
-    page.nextOffset = next;
-  }
+  const page: ExecutionPage = { executions: (body.executions ?? []).map(toSummary), totalCount: body.total_count, raw: body };
+  put(page, 'nextOffset', nextOffsetOf(body, requestedOffset));
   return page;
+}
+
+/**
+ * `offset` is where the next page starts. A next start that does not move forward would make
+ * a `while (page.nextOffset !== undefined)` loop spin, so it counts as the end too.
+ */
+function nextOffsetOf(body: EachLabsExecutionList, requestedOffset: number): number | undefined {
+  const next = body.offset;
+  const more = typeof next === 'number' && (body.executions?.length ?? 0) > 0 && next < body.total_count && next > requestedOffset;
+  return more ? next : undefined;
 }
 
 function summaryToSnapshot(raw: EachLabsExecutionSummary, fallbackWorkflowId: string): EachLabsBulkSnapshot {
@@ -691,14 +695,20 @@ function toBulkSnapshot(bulkId: string, workflowId: string, executions: EachLabs
   };
 }
 
-/** Turns one update of the whole bulk into an update per execution that changed. */
+/**
+ * Turns one update of the whole bulk into an update per execution that changed. The engine
+ * has already diffed the bulk (a step per execution), so only the executions its changes
+ * name are diffed again, for their own execution-level changes.
+ */
 function splitBulkUpdate(update: ExecutionUpdate<BulkSnapshot>): ExecutionUpdate<EachLabsBulkSnapshot>[] {
+  const changed = new Set<string>();
+  for (const change of update.changes) if ('step' in change) changed.add(change.step.key);
   const before = new Map((update.previous?.raw.executions ?? []).map((e) => [e.executionId, e]));
   const updates: ExecutionUpdate<EachLabsBulkSnapshot>[] = [];
   for (const snapshot of update.snapshot.raw.executions) {
+    if (!changed.has(snapshot.executionId)) continue;
     const previous = before.get(snapshot.executionId);
-    const changes = diff(previous, snapshot);
-    if (changes.length > 0) updates.push({ snapshot, previous, changes });
+    updates.push({ snapshot, previous, changes: diff(previous, snapshot) });
   }
   return updates;
 }
@@ -853,7 +863,7 @@ export function eachlabs(options: EachLabsOptions): EachLabsClient {
       for (const summary of body.executions ?? []) {
         if (!seen.has(summary.execution_id)) seen.set(summary.execution_id, summaryToSnapshot(summary, workflowId));
       }
-      const next = toPage(body, offset).nextOffset;
+      const next = nextOffsetOf(body, offset);
       if (next === undefined || page >= MAX_BULK_PAGES) break;
       offset = next;
     }
