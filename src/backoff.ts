@@ -1,5 +1,5 @@
 import { ConfigError } from './errors.js';
-import { describe } from './internal/validate.js';
+import { describe, fail } from './internal/validate.js';
 
 /**
  * How a watch spaces its polls and its retries.
@@ -145,15 +145,15 @@ export function resolveBackoff(...options: (BackoffOptions | undefined)[]): Back
   positive('initialDelayMs', policy.initialDelayMs);
   positive('maxDelayMs', policy.maxDelayMs);
   if (typeof policy.multiplier !== 'number' || !Number.isFinite(policy.multiplier) || policy.multiplier < 1) {
-    fail('multiplier', 'a number ≥ 1', policy.multiplier);
+    fail('backoff.multiplier', 'a number ≥ 1', policy.multiplier);
   }
   if (policy.jitter !== 'full' && policy.jitter !== 'equal' && policy.jitter !== 'none') {
-    fail('jitter', "'full', 'equal' or 'none'", policy.jitter);
+    fail('backoff.jitter', "'full', 'equal' or 'none'", policy.jitter);
   }
-  if (typeof policy.resetOnChange !== 'boolean') fail('resetOnChange', 'a boolean', policy.resetOnChange);
+  if (typeof policy.resetOnChange !== 'boolean') fail('backoff.resetOnChange', 'a boolean', policy.resetOnChange);
   const r = policy.maxRetries;
   if (typeof r !== 'number' || Number.isNaN(r) || r < 0 || (Number.isFinite(r) && !Number.isInteger(r))) {
-    fail('maxRetries', 'a whole number ≥ 0 or Infinity', r);
+    fail('backoff.maxRetries', 'a whole number ≥ 0 or Infinity', r);
   }
   if (policy.initialDelayMs > policy.maxDelayMs) {
     throw new ConfigError(
@@ -212,12 +212,6 @@ function unit(random: () => number): number {
 
 function positive(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    fail(name, 'a positive number of ms', value);
+    fail(`backoff.${name}`, 'a positive number of ms', value);
   }
-}
-
-function fail(name: string, expected: string, value: unknown): never {
-  throw new ConfigError(`Expected \`backoff.${name}\` to be ${expected}, got ${describe(value)}`, {
-    option: `backoff.${name}`,
-  });
 }

@@ -120,12 +120,11 @@ export function watchExecution<S extends ExecutionSnapshot>(
     let previous = options.since as S | undefined;
     let quietPolls = 0; // polls since the last change
     let failures = 0; // failed requests in a row
-    let inFlight: AbortController | undefined;
+    let inFlight: AbortController | undefined; // the latest request's; aborting a settled one is a no-op
     let timer: Subscription | undefined;
     let deadline: Subscription | undefined;
 
     const poll = (): void => {
-      timer = undefined;
       const controller = new AbortController();
       inFlight = controller;
       let pending: Promise<S>;
@@ -135,16 +134,8 @@ export function watchExecution<S extends ExecutionSnapshot>(
         pending = Promise.reject(error);
       }
       pending.then(
-        (snapshot) => {
-          if (controller.signal.aborted || subscriber.closed) return;
-          inFlight = undefined;
-          onSnapshot(snapshot);
-        },
-        (error: unknown) => {
-          if (controller.signal.aborted || subscriber.closed) return;
-          inFlight = undefined;
-          onError(error);
-        },
+        (snapshot) => subscriber.closed || onSnapshot(snapshot),
+        (error: unknown) => subscriber.closed || onError(error),
       );
     };
 
@@ -153,12 +144,8 @@ export function watchExecution<S extends ExecutionSnapshot>(
       const changes = diff(previous, snapshot);
       const before = previous;
       previous = snapshot;
-      if (changes.length > 0) {
-        quietPolls = policy.resetOnChange ? 0 : quietPolls + 1;
-        subscriber.next({ snapshot, previous: before, changes });
-      } else {
-        quietPolls += 1;
-      }
+      quietPolls = changes.length > 0 && policy.resetOnChange ? 0 : quietPolls + 1;
+      if (changes.length > 0) subscriber.next({ snapshot, previous: before, changes });
       if (isTerminal(snapshot.status)) {
         subscriber.complete();
         return;
@@ -195,7 +182,6 @@ export function watchExecution<S extends ExecutionSnapshot>(
 
     return () => {
       inFlight?.abort();
-      inFlight = undefined;
       timer?.unsubscribe();
       deadline?.unsubscribe();
     };

@@ -15,16 +15,12 @@ export function fail(option: string, expected: string, value: unknown): never {
 
 /** Throws a {@link ConfigError} unless `value` is a positive finite number. */
 export function assertPositive(option: string, value: unknown, max = Number.MAX_SAFE_INTEGER): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
-    throw new ConfigError(`Expected \`${option}\` to be a positive number, got ${describe(value)}`, { option });
-  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) fail(option, 'a positive number', value);
 }
 
 /** Throws a {@link ConfigError} unless `value` is a positive whole number. */
 export function assertPositiveInteger(option: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new ConfigError(`Expected \`${option}\` to be a positive whole number, got ${describe(value)}`, { option });
-  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) fail(option, 'a positive whole number', value);
 }
 
 /**
