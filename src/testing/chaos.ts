@@ -1,5 +1,4 @@
-import { ConfigError } from '../errors.js';
-import { describe } from '../internal/validate.js';
+import { fail, requireObject } from '../internal/validate.js';
 import type { Random } from './random.js';
 
 /**
@@ -66,18 +65,13 @@ export interface ChaosDraw {
 
 const NONE: ResolvedChaos = { errorRate: 0, rateLimitRate: 0, malformedRate: 0, dropRate: 0, latencyMs: [0, 0], retryAfterSeconds: 1 };
 
-function bad(option: string, expected: string, value: unknown): never {
-  throw new ConfigError(`Expected \`${option}\` to be ${expected}, got ${describe(value)}`, { option });
-}
-
 /** Checks chaos options with exact messages. */
 export function resolveChaos(value: unknown): ResolvedChaos {
   if (value === undefined) return NONE;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('chaos', 'an object', value);
-  const v = value as Record<string, unknown>;
+  const v = requireObject('chaos', value);
   const rate = (name: keyof ChaosOptions): number => {
     const r = v[name] ?? 0;
-    if (typeof r !== 'number' || !(r >= 0 && r <= 1)) bad(`chaos.${name}`, 'a number from 0 to 1', r);
+    if (typeof r !== 'number' || !(r >= 0 && r <= 1)) fail(`chaos.${name}`, 'a number from 0 to 1', r);
     return r;
   };
   const latency = v['latencyMs'] ?? [0, 0];
@@ -87,11 +81,11 @@ export function resolveChaos(value: unknown): ResolvedChaos {
     !latency.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0) ||
     (latency[0] as number) > (latency[1] as number)
   ) {
-    bad('chaos.latencyMs', 'a [min, max] pair of non-negative numbers with min <= max', latency);
+    fail('chaos.latencyMs', 'a [min, max] pair of non-negative numbers with min <= max', latency);
   }
   const retryAfterSeconds = v['retryAfterSeconds'] ?? 1;
   if (typeof retryAfterSeconds !== 'number' || !Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
-    bad('chaos.retryAfterSeconds', 'a non-negative whole number', retryAfterSeconds);
+    fail('chaos.retryAfterSeconds', 'a non-negative whole number', retryAfterSeconds);
   }
   return {
     errorRate: rate('errorRate'),

@@ -1,7 +1,7 @@
 // Datalab's workflow API: FastAPI errors, upper-case statuses, zone-less times, presigned outputs.
 import type { ExecutionRecord } from './execution.js';
-import { datalabOutputPath, type OutputSigner } from './outputs.js';
-import type { ExecutionState, Phase, StepPhase, StepState } from './timeline.js';
+import { datalabOutputPath } from './outputs.js';
+import type { Phase, StepPhase, StepState } from './timeline.js';
 import { header, judge, objectBody, zoneless, type Dialect, type Reply, type RequestContext, type Route } from './wire.js';
 
 // Datalab has no cancelled state: a cancelled execution (or step) shows as FAILED.
@@ -22,8 +22,9 @@ function hasOutput(step: StepState): boolean {
   return step.phase === 'completed' || step.phase === 'failed' || step.phase === 'cancelled';
 }
 
-/** The `GET /executions/{id}` body; output URLs are signed afresh at `now`. */
-export function datalabBody(record: ExecutionRecord, state: ExecutionState, origin: string, signer: OutputSigner, now: number): Record<string, unknown> {
+/** The `GET /executions/{id}` body at the request's time; output URLs are signed afresh then. */
+function datalabBody(record: ExecutionRecord, { now, origin, signer }: RequestContext): Record<string, unknown> {
+  const state = record.at(now);
   const steps: Record<string, unknown> = {};
   const nested = record.script.nested;
   for (const step of state.steps) {
@@ -60,7 +61,7 @@ function status(executionId: string): Route {
       if (!/^-?\d+$/.test(executionId)) return notInteger('path', 'execution_id', executionId);
       const record = ctx.store.get('datalab', String(Number(executionId)));
       if (!record) return detail(404, 'Execution not found');
-      return { status: 200, json: datalabBody(record, record.at(ctx.now), ctx.origin, ctx.signer, ctx.now) };
+      return { status: 200, json: datalabBody(record, ctx) };
     },
   };
 }
@@ -98,7 +99,7 @@ function execute(workflowId: string): Route {
       if (problem) return problem;
       const inputs = objectBody(ctx.body) ?? {};
       const record = ctx.store.create('datalab', undefined, { workflowId: String(Number(workflowId)), inputs });
-      return { status: 200, json: datalabBody(record, record.at(ctx.now), ctx.origin, ctx.signer, ctx.now) };
+      return { status: 200, json: datalabBody(record, ctx) };
     },
   };
 }

@@ -1,6 +1,6 @@
 // EachLabs, both hosts: the legacy one of the docs pages and the current one of NOTES.md.
 import type { ExecutionRecord } from './execution.js';
-import { isFinal, type ExecutionState, type Phase, type StepPhase } from './timeline.js';
+import type { ExecutionState, Phase, StepPhase } from './timeline.js';
 import {
   bearer,
   fileUrl,
@@ -43,8 +43,9 @@ function finalOutput(record: ExecutionRecord, origin: string): unknown {
   return last < 0 ? null : stepOutput(record, last, origin);
 }
 
-/** The `GET /executions/{id}` body: the docs page's fields, plus the current host's additions. */
-export function eachlabsBody(record: ExecutionRecord, state: ExecutionState, origin: string, api: Api): Record<string, unknown> {
+/** The `GET /executions/{id}` body at the request's time: the docs page's fields, plus the current host's additions. */
+function eachlabsBody(record: ExecutionRecord, { now, origin }: RequestContext, api: Api): Record<string, unknown> {
+  const state = record.at(now);
   const current = api === 'current';
   const stepOutputs: Record<string, unknown> = {};
   for (const step of state.steps) {
@@ -94,7 +95,7 @@ function summary(record: ExecutionRecord, state: ExecutionState): Record<string,
     version_id: record.versionId,
     status: STATUS[state.phase],
     started_at: isoSeconds(state.createdAt),
-    ...(isFinal(state.phase) && state.completedAt !== undefined ? { ended_at: isoSeconds(state.completedAt) } : {}),
+    ...(state.completedAt === undefined ? {} : { ended_at: isoSeconds(state.completedAt) }),
     created_at: isoSeconds(state.createdAt),
     updated_at: isoSeconds(state.updatedAt),
   };
@@ -108,7 +109,7 @@ function status(api: Api, executionId: string): Route {
     handle(ctx) {
       const record = ctx.store.get('eachlabs', executionId);
       if (!record) return error(404, 'execution not found', ctx.requestId);
-      return { status: 200, json: eachlabsBody(record, record.at(ctx.now), ctx.origin, api) };
+      return { status: 200, json: eachlabsBody(record, ctx, api) };
     },
   };
 }

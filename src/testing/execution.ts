@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import type { ExecutionStatus, StepStatus } from '../model.js';
+import { isTerminal, type ExecutionStatus, type StepStatus } from '../model.js';
 import type { Random } from './random.js';
 import {
   checkScript,
@@ -10,7 +10,7 @@ import {
   type ScriptStep,
   type SimulatedProvider,
 } from './script.js';
-import { isFinal, stateAt, type ExecutionState, type Phase, type StepPhase } from './timeline.js';
+import { endOf, stateAt, type ExecutionState } from './timeline.js';
 
 /**
  * A simulated execution's state at the simulator's current time, in runwatch's normalized words.
@@ -93,9 +93,6 @@ export interface SimulatedExecution {
   state(): SimulatedState;
 }
 
-const STATUS: Record<Phase, ExecutionStatus> = { queued: 'queued', running: 'running', completed: 'completed', failed: 'failed', cancelled: 'cancelled' };
-const STEP_STATUS: Record<StepPhase, StepStatus> = { pending: 'pending', running: 'running', completed: 'completed', failed: 'failed', cancelled: 'cancelled' };
-
 /** The simulator's execution record. */
 export class ExecutionRecord implements SimulatedExecution {
   readonly provider: SimulatedProvider;
@@ -129,7 +126,7 @@ export class ExecutionRecord implements SimulatedExecution {
     }));
     this.now = now;
     this.createdAt = now();
-    this.endsAt = stateAt(script, this.createdAt, undefined, this.createdAt).endsAt;
+    this.endsAt = endOf(script, this.createdAt);
   }
 
   /** The raw state at a moment (now by default). */
@@ -139,7 +136,7 @@ export class ExecutionRecord implements SimulatedExecution {
 
   cancel(): boolean {
     const time = this.now();
-    if (isFinal(this.at(time).phase)) return false;
+    if (isTerminal(this.at(time).phase)) return false;
     this.cancelledAt = time;
     return true;
   }
@@ -147,12 +144,12 @@ export class ExecutionRecord implements SimulatedExecution {
   state(): SimulatedState {
     const s = this.at();
     return {
-      status: STATUS[s.phase],
+      status: s.phase,
       ...(s.startedAt === undefined ? {} : { startedAt: s.startedAt }),
       ...(s.completedAt === undefined ? {} : { completedAt: s.completedAt }),
       steps: s.steps.map((step) => ({
         name: step.name,
-        status: STEP_STATUS[step.phase],
+        status: step.phase,
         ...(step.startedAt === undefined ? {} : { startedAt: step.startedAt }),
         ...(step.completedAt === undefined ? {} : { completedAt: step.completedAt }),
       })),

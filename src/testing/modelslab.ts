@@ -1,6 +1,7 @@
 // ModelsLab's workflow API, as its docs page and NOTES.md describe it.
+import { isTerminal } from '../model.js';
 import type { ExecutionRecord } from './execution.js';
-import { isFinal, type ExecutionState, type Phase } from './timeline.js';
+import type { Phase } from './timeline.js';
 import { fileUrl, header, isoSeconds, judge, objectBody, type Dialect, type Reply, type RequestContext, type Route } from './wire.js';
 
 const PREFIX = '/modelslab/api/v1/workflows';
@@ -13,8 +14,9 @@ function error(status: number, message: string): Reply {
 
 const notFound = (): Reply => error(404, 'Execution not found');
 
-/** The `GET /{workflow_id}/runs/{execution_id}` body, key order as on the docs page. */
-export function modelslabBody(record: ExecutionRecord, state: ExecutionState, origin: string): Record<string, unknown> {
+/** The `GET /{workflow_id}/runs/{execution_id}` body at the request's time, key order as on the docs page. */
+function modelslabBody(record: ExecutionRecord, { now, origin }: RequestContext): Record<string, unknown> {
+  const state = record.at(now);
   const seconds = (from: number | undefined, to: number | undefined): number | null =>
     from === undefined || to === undefined ? null : Math.round(to - from) / 1000;
   const body: Record<string, unknown> = {
@@ -59,7 +61,7 @@ function status(workflowId: string, executionId: string): Route {
     executionId,
     handle(ctx) {
       const record = find(ctx, workflowId, executionId);
-      return record ? { status: 200, json: modelslabBody(record, record.at(ctx.now), ctx.origin) } : notFound();
+      return record ? { status: 200, json: modelslabBody(record, ctx) } : notFound();
     },
   };
 }
@@ -98,7 +100,7 @@ function cancel(workflowId: string, executionId: string): Route {
       const record = find(ctx, workflowId, executionId);
       if (!record) return notFound();
       const phase = record.at(ctx.now).phase;
-      if (isFinal(phase)) return error(400, `Execution has already finished (${STATUS[phase]})`);
+      if (isTerminal(phase)) return error(400, `Execution has already finished (${STATUS[phase]})`);
       record.cancelledAt = ctx.now;
       return { status: 200, json: { status: 'success', message: 'Execution cancelled successfully' } };
     },

@@ -66,13 +66,12 @@ export function serveOutput(
   if (names.length < 3 || names.length > 4) return { reply: storageError('NoSuchKey', 'The specified key does not exist.', 404), executionId: undefined };
   const [provider, executionId, stepName, fileKey] = names;
   const record = provider === 'datalab' && executionId !== undefined ? store.get('datalab', executionId) : undefined;
-  const state = record?.at(now);
-  const step = state?.steps.find((s) => s.name === stepName);
-  const scripted = record?.script.steps[step?.index ?? -1];
+  const step = record?.at(now).steps.find((s) => s.name === stepName);
   const keyFits = record?.script.nested ? fileKey !== undefined && record.script.nested.includes(fileKey) : fileKey === undefined;
-  if (!record || !step || !scripted || !keyFits || step.phase === 'pending' || step.phase === 'running') {
+  if (!record || !step || !keyFits || step.phase === 'pending' || step.phase === 'running') {
     return { reply: storageError('NoSuchKey', 'The specified key does not exist.', 404), executionId };
   }
+  const scripted = record.script.steps[step.index]!;
   const where = { execution_id: Number(record.executionId), unique_name: step.name, ...(fileKey === undefined ? {} : { file_key: fileKey }) };
   let json: unknown;
   if (step.phase === 'completed') {

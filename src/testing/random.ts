@@ -1,7 +1,7 @@
 // The simulator's randomness: small, seeded and replayable. Not part of the public surface.
 
 /** mulberry32: a 32-bit seeded generator, uniform in [0, 1). Good enough for test data, not for secrets. */
-export function mulberry32(seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -1,5 +1,4 @@
-import { ConfigError } from '../errors.js';
-import { describe } from '../internal/validate.js';
+import { fail, requireObject } from '../internal/validate.js';
 import type { Random } from './random.js';
 
 /**
@@ -186,10 +185,6 @@ export function generateScript(provider: SimulatedProvider, random: Random): { s
   return { steps, queuedMs };
 }
 
-function fail(option: string, expected: string, value: unknown): never {
-  throw new ConfigError(`Expected \`${option}\` to be ${expected}, got ${describe(value)}`, { option });
-}
-
 function nonNegative(option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(option, 'a non-negative number', value);
   return value;
@@ -203,8 +198,7 @@ function text(option: string, value: unknown): string {
 /** Checks a user's script and returns a copy; throws a `ConfigError` with the exact field. */
 export function checkScript(provider: SimulatedProvider, script: unknown, option = 'script'): ExecutionScript {
   if (script === undefined) return {};
-  if (typeof script !== 'object' || script === null || Array.isArray(script)) fail(option, 'an object', script);
-  const s = script as Record<string, unknown>;
+  const s = requireObject(option, script);
   const out: ExecutionScript = {};
   if (s['steps'] !== undefined) {
     if (!Array.isArray(s['steps'])) fail(`${option}.steps`, 'an array', s['steps']);
@@ -240,10 +234,7 @@ export function checkScript(provider: SimulatedProvider, script: unknown, option
     const value = out[key];
     if (value !== undefined && !/^[1-9]\d{0,14}$/.test(value)) fail(`${option}.${key}`, `a whole number (as a string) for ${provider}`, value);
   }
-  if (s['inputs'] !== undefined) {
-    if (typeof s['inputs'] !== 'object' || s['inputs'] === null || Array.isArray(s['inputs'])) fail(`${option}.inputs`, 'an object', s['inputs']);
-    out.inputs = s['inputs'] as Record<string, unknown>;
-  }
+  if (s['inputs'] !== undefined) out.inputs = requireObject(`${option}.inputs`, s['inputs']);
   if ('output' in s) out.output = s['output'];
   if (s['nested'] !== undefined) {
     const nested = s['nested'];

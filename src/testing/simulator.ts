@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../errors.js';
-import { assertPositive, assertPositiveInteger, describe } from '../internal/validate.js';
+import { assertPositive, assertPositiveInteger, describe, fail } from '../internal/validate.js';
 import type { RateLimitOptions } from '../rate-limit.js';
 import { drawChaos, malform, RequestWindows, resolveChaos, type ChaosOptions, type ResolvedChaos } from './chaos.js';
 import { datalab } from './datalab.js';
@@ -241,21 +241,15 @@ function checkOptions(options: unknown): SimulatorOptions {
   if (o.apiKey !== undefined && (typeof o.apiKey !== 'string' || o.apiKey.trim() === '')) {
     throw new ConfigError(`Expected \`apiKey\` to be a non-empty string, got ${typeof o.apiKey}`, { option: 'apiKey' });
   }
-  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) {
-    throw new ConfigError(`Expected \`seed\` to be a finite number, got ${describe(o.seed)}`, { option: 'seed' });
-  }
-  if (o.now !== undefined && typeof o.now !== 'function') {
-    throw new ConfigError(`Expected \`now\` to be a function, got ${describe(o.now)}`, { option: 'now' });
-  }
+  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) fail('seed', 'a finite number', o.seed);
+  if (o.now !== undefined && typeof o.now !== 'function') fail('now', 'a function', o.now);
   if (o.port !== undefined && (typeof o.port !== 'number' || !Number.isInteger(o.port) || o.port < 0 || o.port > 65_535)) {
-    throw new ConfigError(`Expected \`port\` to be a whole number from 0 to 65535, got ${describe(o.port)}`, { option: 'port' });
+    fail('port', 'a whole number from 0 to 65535', o.port);
   }
   if (o.outputUrlTtlMs !== undefined) assertPositive('outputUrlTtlMs', o.outputUrlTtlMs);
   if (o.defaultScript !== undefined && typeof o.defaultScript !== 'function') checkScript('modelslab', o.defaultScript, 'defaultScript');
   if (o.rateLimits !== undefined) {
-    if (typeof o.rateLimits !== 'object' || o.rateLimits === null) {
-      throw new ConfigError(`Expected \`rateLimits\` to be an object, got ${describe(o.rateLimits)}`, { option: 'rateLimits' });
-    }
+    if (typeof o.rateLimits !== 'object' || o.rateLimits === null) fail('rateLimits', 'an object', o.rateLimits);
     for (const provider of ['modelslab', 'eachlabs', 'datalab'] as const) {
       const limit = o.rateLimits[provider];
       if (limit === undefined) continue;

@@ -26,8 +26,6 @@ export interface ExecutionState {
   steps: StepState[];
   /** The failing step's message, when failed. */
   error: string | undefined;
-  /** When the execution reaches its end if nothing cancels it. */
-  endsAt: number;
 }
 
 /**
@@ -49,7 +47,7 @@ export function stateAt(script: ResolvedScript, createdAt: number, cancelledAt: 
   let updatedAt = createdAt;
   const steps: StepState[] = script.steps.map((step, index) => {
     const base = { name: step.name, index };
-    if (failedAt !== undefined || horizon < cursor || horizon < start) {
+    if (failedAt !== undefined || horizon < cursor) {
       return { ...base, phase: 'pending', startedAt: undefined, completedAt: undefined };
     }
     const stepStart = cursor;
@@ -65,16 +63,15 @@ export function stateAt(script: ResolvedScript, createdAt: number, cancelledAt: 
     }
     return { ...base, phase: 'completed', startedAt: stepStart, completedAt: stepEnd };
   });
-  const failIndex = script.steps.findIndex((s) => s.fails);
-  const endsAt = start + script.steps.slice(0, failIndex < 0 ? undefined : failIndex + 1).reduce((sum, s) => sum + s.durationMs, 0);
   const startedAt = horizon >= start ? start : undefined;
   if (startedAt !== undefined) updatedAt = Math.max(updatedAt, start);
 
   if (failedAt !== undefined) {
-    return { phase: 'failed', createdAt, startedAt, completedAt: failedAt, updatedAt, steps, error, endsAt };
+    return { phase: 'failed', createdAt, startedAt, completedAt: failedAt, updatedAt, steps, error };
   }
-  if (horizon >= endsAt && startedAt !== undefined) {
-    return { phase: 'completed', createdAt, startedAt, completedAt: endsAt, updatedAt: Math.max(updatedAt, endsAt), steps, error: undefined, endsAt };
+  // Every step done (none failed): the last one's end, where the cursor stopped, is the execution's.
+  if (startedAt !== undefined && steps.every((step) => step.phase === 'completed')) {
+    return { phase: 'completed', createdAt, startedAt, completedAt: cursor, updatedAt, steps, error: undefined };
   }
   if (cancelAt !== undefined && t >= cancelAt) {
     for (const step of steps) {
@@ -83,12 +80,17 @@ export function stateAt(script: ResolvedScript, createdAt: number, cancelledAt: 
         step.completedAt = cancelAt;
       }
     }
-    return { phase: 'cancelled', createdAt, startedAt, completedAt: cancelAt, updatedAt: Math.max(updatedAt, cancelAt), steps, error: undefined, endsAt };
+    return { phase: 'cancelled', createdAt, startedAt, completedAt: cancelAt, updatedAt: Math.max(updatedAt, cancelAt), steps, error: undefined };
   }
-  return { phase: startedAt === undefined ? 'queued' : 'running', createdAt, startedAt, completedAt: undefined, updatedAt, steps, error: undefined, endsAt };
+  return { phase: startedAt === undefined ? 'queued' : 'running', createdAt, startedAt, completedAt: undefined, updatedAt, steps, error: undefined };
 }
 
-/** Whether a phase is final. */
-export function isFinal(phase: Phase): boolean {
-  return phase === 'completed' || phase === 'failed' || phase === 'cancelled';
+/** When an execution ends if nothing cancels it: after the queue and every step up to the first failing one. */
+export function endOf(script: ResolvedScript, createdAt: number): number {
+  let end = createdAt + script.queuedMs;
+  for (const step of script.steps) {
+    end += step.durationMs;
+    if (step.fails) break;
+  }
+  return end;
 }

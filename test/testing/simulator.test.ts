@@ -624,6 +624,24 @@ describe('startSimulator: the simulator itself', () => {
     expect(r.body.status).toBe('FAILED');
   });
 
+  it('ends after the failing step, or after the last one; with no steps, as the queue ends', async () => {
+    const sim = await start();
+    const failing = sim.createExecution('datalab', {
+      queuedMs: 500,
+      steps: [{ name: 'a', durationMs: 1_000 }, { name: 'b', durationMs: 2_000, fails: true }, { name: 'c', durationMs: 4_000 }],
+    });
+    const empty = sim.createExecution('modelslab', { queuedMs: 500, steps: [] });
+    expect([failing.endsAt, empty.endsAt]).toEqual([T0 + 3_500, T0 + 500]);
+    clock = T0 + 499;
+    expect(empty.state()).toEqual({ status: 'queued', steps: [] });
+    clock = T0 + 500;
+    expect(empty.state()).toEqual({ status: 'completed', startedAt: T0 + 500, completedAt: T0 + 500, steps: [] });
+    clock = T0 + 3_499;
+    expect(failing.state().status).toBe('running');
+    clock = T0 + 3_500;
+    expect(failing.state()).toMatchObject({ status: 'failed', completedAt: T0 + 3_500, steps: [{ status: 'completed' }, { status: 'failed' }, { status: 'pending' }] });
+  });
+
   it('rejects bad options and scripts with a ConfigError naming the field', async () => {
     await expect(startSimulator({ chaos: { errorRate: 2 } })).rejects.toThrow(/`chaos.errorRate` to be a number from 0 to 1, got 2/);
     await expect(startSimulator({ chaos: { latencyMs: [50, 10] } })).rejects.toBeInstanceOf(ConfigError);
