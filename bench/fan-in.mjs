@@ -24,40 +24,35 @@ function source(id) {
   return { id, fetchSnapshot: async () => snapshot(id, ++n) };
 }
 
-async function engine() {
+/** Runs `work` once, timing it and sampling the heap's peak above where it started. */
+async function measure(work) {
   globalThis.gc?.();
   const before = process.memoryUsage().heapUsed;
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
   const started = performance.now();
-  const watches = Array.from({ length: N }, (_, i) => watchExecution(source(`e${i}`), { backoff }));
-  const last = await lastValueFrom(mergeExecutions(watches).pipe(aggregateProgress()));
+  await work();
   const ms = performance.now() - started;
   clearInterval(sampler);
-  if (!last.done || last.byStatus.completed !== N) throw new Error('not every execution completed');
   return { ms: Math.round(ms), pollsPerSecond: Math.round((N * POLLS) / (ms / 1000)), peakHeapBytesPerWatch: Math.round((peak - before) / N) };
 }
 
-async function baseline() {
-  globalThis.gc?.();
-  const before = process.memoryUsage().heapUsed;
-  let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: N }, async (_, i) => {
-      const s = source(`e${i}`);
-      for (;;) {
-        const snap = await s.fetchSnapshot();
-        if (snap.status === 'completed') return;
-        await new Promise((r) => setTimeout(r, backoff.initialDelayMs));
-      }
-    }),
+const engine = () =>
+  measure(async () => {
+    const watches = Array.from({ length: N }, (_, i) => watchExecution(source(`e${i}`), { backoff }));
+    const last = await lastValueFrom(mergeExecutions(watches).pipe(aggregateProgress()));
+    if (!last.done || last.byStatus.completed !== N) throw new Error('not every execution completed');
+  });
+
+const baseline = () =>
+  measure(() =>
+    Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        const s = source(`e${i}`);
+        while ((await s.fetchSnapshot()).status !== 'completed') await new Promise((r) => setTimeout(r, backoff.initialDelayMs));
+      }),
+    ),
   );
-  const ms = performance.now() - started;
-  clearInterval(sampler);
-  return { ms: Math.round(ms), pollsPerSecond: Math.round((N * POLLS) / (ms / 1000)), peakHeapBytesPerWatch: Math.round((peak - before) / N) };
-}
 
 const base = await baseline();
 const rw = await engine();
