@@ -10,11 +10,11 @@ export {
   type StepChange,
   type StepSnapshot,
   type StepStatus,
-} from './model.js';
-export { diff } from './diff.js';
-export { DEFAULT_BACKOFF, backoffDelay, resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backoff.js';
-export { watchExecution, type SnapshotSource, type WatchOptions } from './poll.js';
-export type { RateLimitOptions } from './rate-limit.js';
+} from './core/model.js';
+export { diff } from './core/diff.js';
+export { DEFAULT_BACKOFF, backoffDelay, resolveBackoff, type BackoffOptions, type BackoffPolicy } from './core/backoff.js';
+export { watchExecution, type SnapshotSource, type WatchOptions } from './core/poll.js';
+export type { RateLimitOptions } from './core/budget.js';
 export {
   AuthenticationError,
   ConfigError,
@@ -39,7 +39,7 @@ export {
   isTimeoutError,
   type RunwatchErrorOptions,
   type ValidationIssue,
-} from './errors.js';
+} from './core/errors.js';
 export { untilTerminal } from './operators/until-terminal.js';
 export { stepChanges } from './operators/step-changes.js';
 export { statusChanges } from './operators/status-changes.js';

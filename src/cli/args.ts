@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MAX_TIMER_MS } from '../backoff.js';
+import { MAX_TIMER_MS } from '../core/backoff.js';
 
 /** The providers the command knows, in the order the help lists them. */
 const PROVIDERS = ['modelslab', 'eachlabs', 'datalab'] as const;

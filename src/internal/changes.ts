@@ -1,6 +1,6 @@
 import { defer, mergeMap, from, type Observable, type OperatorFunction } from 'rxjs';
-import { diff } from '../diff.js';
-import type { ExecutionChange, ExecutionSnapshot, ExecutionUpdate } from '../model.js';
+import { diff } from '../core/diff.js';
+import type { ExecutionChange, ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
 import { executionKey } from './execution.js';
 
 /** An update carries `changes` and `snapshot`; a bare snapshot carries `steps`. */

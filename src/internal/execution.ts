@@ -1,4 +1,4 @@
-import type { StepStatus } from '../model.js';
+import type { StepStatus } from '../core/model.js';
 
 /** One key per execution across providers, for maps over a merged stream. */
 export function executionKey(snapshot: { provider: string; executionId: string }): string {

@@ -1,5 +1,5 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
-import { EXECUTION_STATUSES, isTerminal, type ExecutionStatus, type ExecutionUpdate } from '../model.js';
+import { EXECUTION_STATUSES, isTerminal, type ExecutionStatus, type ExecutionUpdate } from '../core/model.js';
 import { executionKey } from '../internal/execution.js';
 
 /**

@@ -1,7 +1,7 @@
 import { from, isObservable, mergeAll, type Observable } from 'rxjs';
-import { ConfigError } from '../errors.js';
-import { describe } from '../internal/validate.js';
-import type { ExecutionUpdate } from '../model.js';
+import { ConfigError } from '../core/errors.js';
+import { describe } from '../core/options.js';
+import type { ExecutionUpdate } from '../core/model.js';
 
 /**
  * Options of {@link mergeExecutions}.

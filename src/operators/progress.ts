@@ -1,5 +1,5 @@
 import { map, type OperatorFunction } from 'rxjs';
-import { isTerminal, type ExecutionStatus, type ExecutionUpdate } from '../model.js';
+import { isTerminal, type ExecutionStatus, type ExecutionUpdate } from '../core/model.js';
 import { FINISHED_STEP_STATUSES } from '../internal/execution.js';
 
 /**

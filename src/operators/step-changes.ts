@@ -1,6 +1,6 @@
 import { filter, pipe, type OperatorFunction } from 'rxjs';
 import { changesOf } from '../internal/changes.js';
-import type { ExecutionChange, ExecutionSnapshot, ExecutionUpdate, StepChange } from '../model.js';
+import type { ExecutionChange, ExecutionSnapshot, ExecutionUpdate, StepChange } from '../core/model.js';
 
 /**
  * Turns updates (or bare snapshots, which it diffs itself) into the step-level changes:

@@ -1,7 +1,7 @@
 import { map, type MonoTypeOperatorFunction } from 'rxjs';
-import { ExecutionFailedError } from '../errors.js';
+import { ExecutionFailedError } from '../core/errors.js';
 import { snapshotOf } from '../internal/changes.js';
-import type { ExecutionSnapshot, ExecutionUpdate } from '../model.js';
+import type { ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
 
 /**
  * Errors the stream with an {@link ExecutionFailedError} (carrying the final snapshot) when

@@ -1,6 +1,6 @@
 import { takeWhile, type MonoTypeOperatorFunction } from 'rxjs';
 import { snapshotOf } from '../internal/changes.js';
-import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from '../model.js';
+import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from '../core/model.js';
 
 /**
  * Passes items through and completes after the first one whose execution status is terminal

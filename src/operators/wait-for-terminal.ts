@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import { ExecutionFailedError, RunwatchError } from '../errors.js';
-import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from '../model.js';
+import { ExecutionFailedError, RunwatchError } from '../core/errors.js';
+import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from '../core/model.js';
 
 /**
  * Subscribes and resolves with the terminal snapshot when the execution completes.

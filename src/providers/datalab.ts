@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
 import type { Observable } from 'rxjs';
-import { ConfigError } from '../errors.js';
-import type { HttpRequest, HttpResponse } from '../http.js';
-import { describe, requireId, requireObject } from '../internal/validate.js';
-import { isTerminal, type ExecutionSnapshot, type ExecutionStatus, type ExecutionUpdate, type StepSnapshot, type StepStatus } from '../model.js';
-import type { SnapshotSource, WatchOptions } from '../poll.js';
+import { ConfigError } from '../core/errors.js';
+import type { HttpRequest, HttpResponse } from '../transport/http.js';
+import { describe, requireId, requireObject } from '../core/options.js';
+import { isTerminal, type ExecutionSnapshot, type ExecutionStatus, type ExecutionUpdate, type StepSnapshot, type StepStatus } from '../core/model.js';
+import type { SnapshotSource, WatchOptions } from '../core/poll.js';
 import { ProviderCore, nonEmpty, parseWith, put, statusFrom, toIsoUtc, type ClientOptions } from './shared.js';
 
 const PROVIDER = 'datalab';

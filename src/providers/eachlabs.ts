@@ -1,9 +1,9 @@
 import { mergeMap, type Observable } from 'rxjs';
 import * as z from 'zod/mini';
-import { diff } from '../diff.js';
-import { ConfigError, ResponseValidationError } from '../errors.js';
-import { defaultErrorDetails, type ErrorDetails, type HttpRequest } from '../http.js';
-import { describe, readSignal, requireId, requireObject } from '../internal/validate.js';
+import { diff } from '../core/diff.js';
+import { ConfigError, ResponseValidationError } from '../core/errors.js';
+import { defaultErrorDetails, type ErrorDetails, type HttpRequest } from '../transport/http.js';
+import { describe, readSignal, requireId, requireObject } from '../core/options.js';
 import {
   isTerminal,
   type ExecutionSnapshot,
@@ -11,8 +11,8 @@ import {
   type ExecutionUpdate,
   type StepSnapshot,
   type StepStatus,
-} from '../model.js';
-import type { SnapshotSource, WatchOptions } from '../poll.js';
+} from '../core/model.js';
+import type { SnapshotSource, WatchOptions } from '../core/poll.js';
 import { ProviderCore, nonEmpty, parseWith, put, statusFrom, toIsoUtc, type ClientOptions } from './shared.js';
 
 const PROVIDER = 'eachlabs';

@@ -1,11 +1,11 @@
 import type { Observable } from 'rxjs';
 import * as z from 'zod/mini';
-import { ConfigError, HttpError } from '../errors.js';
-import { defaultErrorDetails, type ErrorDetails, type HttpRequest, type HttpResponse } from '../http.js';
-import { describe, readSignal, requireId, requireObject } from '../internal/validate.js';
-import type { ExecutionSnapshot, ExecutionStatus, ExecutionUpdate, StepSnapshot, StepStatus } from '../model.js';
-import type { SnapshotSource, WatchOptions } from '../poll.js';
-import type { RateLimitOptions } from '../rate-limit.js';
+import { ConfigError, HttpError } from '../core/errors.js';
+import { defaultErrorDetails, type ErrorDetails, type HttpRequest, type HttpResponse } from '../transport/http.js';
+import { describe, readSignal, requireId, requireObject } from '../core/options.js';
+import type { ExecutionSnapshot, ExecutionStatus, ExecutionUpdate, StepSnapshot, StepStatus } from '../core/model.js';
+import type { SnapshotSource, WatchOptions } from '../core/poll.js';
+import type { RateLimitOptions } from '../core/budget.js';
 import { ProviderCore, nonEmpty, parseWith, put, statusFrom, toIsoUtc, type ClientOptions } from './shared.js';
 
 const PROVIDER = 'modelslab';

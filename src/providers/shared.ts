@@ -1,12 +1,12 @@
 import { Observable } from 'rxjs';
-import type { BackoffOptions } from '../backoff.js';
-import { resolveBackoff } from '../backoff.js';
-import { ConfigError, ResponseValidationError, type ValidationIssue } from '../errors.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, HttpClient, type ErrorDetails, type FetchLike } from '../http.js';
-import { describe } from '../internal/validate.js';
-import type { ExecutionSnapshot, ExecutionUpdate } from '../model.js';
-import { watchExecution, resolveWatchOptions, type SnapshotSource, type WatchOptions } from '../poll.js';
-import { RateLimiter, resolveRateLimit, type RateLimitOptions } from '../rate-limit.js';
+import type { BackoffOptions } from '../core/backoff.js';
+import { resolveBackoff } from '../core/backoff.js';
+import { ConfigError, ResponseValidationError, type ValidationIssue } from '../core/errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, HttpClient, type ErrorDetails, type FetchLike } from '../transport/http.js';
+import { describe } from '../core/options.js';
+import type { ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
+import { watchExecution, resolveWatchOptions, type SnapshotSource, type WatchOptions } from '../core/poll.js';
+import { RateLimiter, resolveRateLimit, type RateLimitOptions } from '../core/budget.js';
 
 /**
  * What every provider client takes.

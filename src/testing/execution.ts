@@ -1,5 +1,5 @@
-import { ConfigError } from '../errors.js';
-import { isTerminal, type ExecutionStatus, type StepStatus } from '../model.js';
+import { ConfigError } from '../core/errors.js';
+import { isTerminal, type ExecutionStatus, type StepStatus } from '../core/model.js';
 import type { Random } from './random.js';
 import {
   checkScript,

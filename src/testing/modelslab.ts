@@ -1,5 +1,5 @@
 // ModelsLab's workflow API, as its docs page and NOTES.md describe it.
-import { isTerminal } from '../model.js';
+import { isTerminal } from '../core/model.js';
 import type { ExecutionRecord } from './execution.js';
 import type { Phase } from './timeline.js';
 import { fileUrl, header, isoSeconds, judge, objectBody, type Dialect, type Reply, type RequestContext, type Route } from './wire.js';

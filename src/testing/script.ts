@@ -1,4 +1,4 @@
-import { fail, requireObject } from '../internal/validate.js';
+import { fail, requireObject } from '../core/options.js';
 import type { Random } from './random.js';
 
 /**

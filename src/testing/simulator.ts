@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError } from '../errors.js';
-import { assertPositive, assertPositiveInteger, describe, fail } from '../internal/validate.js';
-import type { RateLimitOptions } from '../rate-limit.js';
+import { ConfigError } from '../core/errors.js';
+import { assertPositive, assertPositiveInteger, describe, fail } from '../core/options.js';
+import type { RateLimitOptions } from '../core/budget.js';
 import { drawChaos, malform, RequestWindows, resolveChaos, type ChaosOptions, type ResolvedChaos } from './chaos.js';
 import { datalab } from './datalab.js';
 import { eachlabsCurrent, eachlabsLegacy } from './eachlabs.js';

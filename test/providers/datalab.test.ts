@@ -10,8 +10,8 @@ import {
   RateLimitError,
   ResponseValidationError,
   isResponseValidationError,
-} from '../../src/errors.js';
-import type { ExecutionUpdate, StepSnapshot } from '../../src/model.js';
+} from '../../src/core/errors.js';
+import type { ExecutionUpdate, StepSnapshot } from '../../src/core/model.js';
 import {
   DatalabErrorBody,
   DatalabExecuteResponse,

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { ExecutionSnapshot, ExecutionUpdate } from '../../src/model.js';
+import type { ExecutionSnapshot, ExecutionUpdate } from '../../src/core/model.js';
 import {
   eachlabs,
   normalizeEachLabs,

@@ -9,8 +9,8 @@ import {
   NotFoundError,
   RateLimitError,
   ResponseValidationError,
-} from '../../src/errors.js';
-import { EXECUTION_STATUSES, type ExecutionUpdate } from '../../src/model.js';
+} from '../../src/core/errors.js';
+import { EXECUTION_STATUSES, type ExecutionUpdate } from '../../src/core/model.js';
 import { eachlabs, normalizeEachLabs, type EachLabsOptions } from '../../src/providers/eachlabs.js';
 
 const fixture = (name: string): unknown =>

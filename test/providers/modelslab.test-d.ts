@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { ExecutionUpdate, StepChange } from '../../src/model.js';
+import type { ExecutionUpdate, StepChange } from '../../src/core/model.js';
 import {
   modelslab,
   normalizeModelsLab,

@@ -10,8 +10,8 @@ import {
   RateLimitError,
   ResponseValidationError,
   isRunwatchError,
-} from '../../src/errors.js';
-import type { ExecutionUpdate } from '../../src/model.js';
+} from '../../src/core/errors.js';
+import type { ExecutionUpdate } from '../../src/core/model.js';
 import {
   ModelsLabExecution,
   modelslab,

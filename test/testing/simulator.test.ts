@@ -1,7 +1,7 @@
 import { request as httpRequest, Agent } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/testing/index.js';
 
 const T0 = Date.parse('2025-10-22T10:00:00Z');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { diff } from '../src/index.js';
-import { snap, step } from './helpers/snapshots.js';
+import { diff } from '../../src/index.js';
+import { snap, step } from '../helpers/snapshots.js';
 
 describe('diff', () => {
   it('describes the initial state: steps added in order, then the status from undefined', () => {

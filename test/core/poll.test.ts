@@ -11,8 +11,8 @@ import {
   watchExecution,
   type ExecutionSnapshot,
   type ExecutionUpdate,
-} from '../src/index.js';
-import { snap, step } from './helpers/snapshots.js';
+} from '../../src/index.js';
+import { snap, step } from '../helpers/snapshots.js';
 
 /** A scripted source: each call takes the next item, a snapshot or an error to throw. */
 function scripted(items: (ExecutionSnapshot | Error)[]) {

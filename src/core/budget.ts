@@ -1,5 +1,5 @@
 import { ConfigError } from './errors.js';
-import { assertPositive, assertPositiveInteger, describe } from './internal/validate.js';
+import { assertPositive, assertPositiveInteger, describe } from './options.js';
 import { MAX_TIMER_MS } from './backoff.js';
 
 /**

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError } from './errors.js';
 
 /** Renders a bad option value for an error message, without dumping objects (or secrets). */
 export function describe(value: unknown): string {

@@ -12,8 +12,8 @@ import {
   isNotFoundError,
   isRateLimitError,
   isRunwatchError,
-} from '../src/index.js';
-import { snap } from './helpers/snapshots.js';
+} from '../../src/index.js';
+import { snap } from '../helpers/snapshots.js';
 
 describe('errors', () => {
   it('builds the class that fits the status', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_BACKOFF, backoffDelay, resolveBackoff } from '../src/index.js';
-import { MAX_HINT_MS, clampHint } from '../src/backoff.js';
+import { ConfigError, DEFAULT_BACKOFF, backoffDelay, resolveBackoff } from '../../src/index.js';
+import { MAX_HINT_MS, clampHint } from '../../src/core/backoff.js';
 
 describe('resolveBackoff', () => {
   it('fills in the documented defaults', () => {

@@ -9,8 +9,8 @@ import {
   RateLimitError,
   ResponseValidationError,
   TimeoutError,
-} from '../src/index.js';
-import { HttpClient, defaultErrorDetails, parseRetryAfter, type FetchLike } from '../src/http.js';
+} from '../../src/index.js';
+import { HttpClient, defaultErrorDetails, parseRetryAfter, type FetchLike } from '../../src/transport/http.js';
 
 const KEY = 'sk-live-SECRET-9f8e7d';
 

@@ -1,4 +1,4 @@
-import { deepEqual } from './internal/equal.js';
+import { deepEqual } from '../internal/equal.js';
 import type { ExecutionChange, ExecutionSnapshot, StepSnapshot } from './model.js';
 
 /**

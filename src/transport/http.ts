@@ -6,10 +6,10 @@ import {
   ResponseValidationError,
   TimeoutError,
   errorFromStatus,
-} from './errors.js';
-import { assertPositive, describe } from './internal/validate.js';
-import { MAX_TIMER_MS } from './backoff.js';
-import { scrub } from './internal/execution.js';
+} from '../core/errors.js';
+import { assertPositive, describe } from '../core/options.js';
+import { MAX_TIMER_MS } from '../core/backoff.js';
+import { scrub } from '../internal/execution.js';
 
 /** The `fetch` signature runwatch calls; any WHATWG-compatible implementation fits. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;

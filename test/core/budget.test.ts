@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { vi } from 'vitest';
-import { ConfigError } from '../src/index.js';
-import { RateLimiter, resolveRateLimit } from '../src/rate-limit.js';
+import { ConfigError } from '../../src/index.js';
+import { RateLimiter, resolveRateLimit } from '../../src/core/budget.js';
 
 describe('RateLimiter', () => {
   beforeEach(() => vi.useFakeTimers({ now: 0 }));

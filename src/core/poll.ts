@@ -2,7 +2,7 @@ import { Observable, asyncScheduler, type SchedulerLike, type Subscription } fro
 import { MAX_TIMER_MS, backoffDelay, clampHint, resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backoff.js';
 import { diff } from './diff.js';
 import { ConfigError, TimeoutError, isRunwatchError } from './errors.js';
-import { assertPositive, describe } from './internal/validate.js';
+import { assertPositive, describe } from './options.js';
 import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from './model.js';
 
 /**

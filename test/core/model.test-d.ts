@@ -13,7 +13,7 @@ import {
   type StepChange,
   type StepSnapshot,
   type StepStatus,
-} from '../src/index.js';
+} from '../../src/index.js';
 
 describe('the change union', () => {
   it('narrows on type', () => {

@@ -1,5 +1,5 @@
 import { ConfigError } from './errors.js';
-import { describe, fail } from './internal/validate.js';
+import { describe, fail } from './options.js';
 
 /**
  * How a watch spaces its polls and its retries.
