@@ -26,7 +26,7 @@ const entry = join(root, 'dist', 'index.js');
 // schema kinds the providers use, and the rest is the engine, transport, errors and the
 // EachLabs adapter. This budget guards against regressions while the goal is open.
 const GOAL_BYTES = 12 * 1024;
-const BUDGET_BYTES = 14.5 * 1024;
+const BUDGET_BYTES = 14_647; // the figure before the adapter redesign (issue 8): it must not grow
 const NAMES = ['eachlabs', 'watchExecution', 'untilTerminal', 'stepChanges'];
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;

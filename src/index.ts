@@ -13,7 +13,9 @@ export {
 } from './core/model.js';
 export { diff } from './core/diff.js';
 export { DEFAULT_BACKOFF, backoffDelay, resolveBackoff, type BackoffOptions, type BackoffPolicy } from './core/backoff.js';
-export { watchExecution, type SnapshotSource, type WatchOptions } from './core/poll.js';
+export { watchExecution, type SnapshotSource } from './core/poll.js';
+export { watchList, type ListSource } from './core/list.js';
+export type { WatchOptions } from './core/watch-options.js';
 export type { RateLimitOptions } from './core/budget.js';
 export {
   AuthenticationError,
@@ -48,7 +50,9 @@ export { progress, type Progress } from './operators/progress.js';
 export { mergeExecutions, type MergeExecutionsOptions } from './operators/merge-executions.js';
 export { aggregateProgress, type AggregateProgress } from './operators/aggregate-progress.js';
 export { waitForTerminal } from './operators/wait-for-terminal.js';
-export type { ClientOptions } from './providers/shared.js';
+export type { ErrorDetails } from './transport/http.js';
+export type { Endpoint, ProviderAdapter, ProviderRequest, Schema, SchemaIssue } from './providers/adapter.js';
+export { createClient, type CallOptions, type Client, type ClientOptions, type SnapshotTransform } from './providers/client.js';
 export {
   datalab,
   normalizeDatalab,
@@ -59,7 +63,7 @@ export {
   type DatalabClient,
   type DatalabSnapshot,
   type DatalabWatchOptions,
-} from './providers/datalab.js';
+} from './providers/datalab/index.js';
 export {
   modelslab,
   normalizeModelsLab,
@@ -70,7 +74,7 @@ export {
   type ModelsLabClient,
   type ModelsLabSnapshot,
   type ModelsLabRef,
-} from './providers/modelslab.js';
+} from './providers/modelslab/index.js';
 export {
   eachlabs,
   normalizeEachLabs,
@@ -88,4 +92,4 @@ export {
   type EachLabsListQuery,
   type ExecutionPage,
   type ExecutionSummary,
-} from './providers/eachlabs.js';
+} from './providers/eachlabs/index.js';

@@ -1,9 +1,9 @@
 import type { Observable } from 'rxjs';
 import type { ExecutionUpdate, WatchOptions } from '../index.js';
-import type { ClientOptions } from '../providers/shared.js';
-import { datalab } from '../providers/datalab.js';
-import { eachlabs } from '../providers/eachlabs.js';
-import { modelslab } from '../providers/modelslab.js';
+import type { ClientOptions } from '../index.js';
+import { datalab } from '../index.js';
+import { eachlabs } from '../index.js';
+import { modelslab } from '../index.js';
 import type { ConnectionArgs } from './args.js';
 
 /**

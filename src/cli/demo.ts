@@ -1,7 +1,7 @@
 import type { BackoffOptions } from '../index.js';
-import { datalab } from '../providers/datalab.js';
-import { eachlabs } from '../providers/eachlabs.js';
-import { modelslab } from '../providers/modelslab.js';
+import { datalab } from '../index.js';
+import { eachlabs } from '../index.js';
+import { modelslab } from '../index.js';
 import { startSimulator, type ExecutionScript } from '../testing/index.js';
 import type { Target } from './follow.js';
 import type { Output } from './io.js';

@@ -1,5 +1,5 @@
 import type { Screen } from './display.js';
-import { scrub as scrubSecrets } from '../internal/execution.js';
+import { scrub as scrubSecrets } from '../transport/redact.js';
 
 /**
  * What a command may touch of the process: streams, environment, a stop signal.

@@ -1,5 +1,5 @@
 import { ConfigError } from './errors.js';
-import { describe, fail } from './options.js';
+import { checkKeys, fail } from './options.js';
 
 /**
  * How a watch spaces its polls and its retries.
@@ -133,33 +133,41 @@ export const MAX_HINT_MS = 3_600_000;
  * ```
  */
 export function resolveBackoff(...options: (BackoffOptions | undefined)[]): BackoffPolicy {
+  return layerBackoff(undefined, ...options);
+}
+
+const BACKOFF_KEYS = Object.keys(DEFAULT_BACKOFF);
+
+/** {@link resolveBackoff} for a client: every ConfigError names the provider. */
+export function layerBackoff(provider: string | undefined, ...options: (BackoffOptions | undefined)[]): BackoffPolicy {
   const merged: Record<string, unknown> = { ...DEFAULT_BACKOFF };
   for (const layer of options) {
     if (layer === undefined) continue;
-    if (typeof layer !== 'object' || layer === null) {
-      throw new ConfigError(`Expected \`backoff\` to be an object, got ${describe(layer)}`, { option: 'backoff' });
-    }
+    if (typeof layer !== 'object' || layer === null) fail('backoff', 'an object', layer, provider);
+    checkKeys('backoff', layer, BACKOFF_KEYS, provider);
     for (const [key, value] of Object.entries(layer)) if (value !== undefined) merged[key] = value;
   }
   const policy = merged as { -readonly [K in keyof BackoffPolicy]: BackoffPolicy[K] };
+  const positive = (name: string, value: unknown): void => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+      fail(`backoff.${name}`, 'a positive number of ms', value, provider);
+    }
+  };
   positive('initialDelayMs', policy.initialDelayMs);
   positive('maxDelayMs', policy.maxDelayMs);
   if (typeof policy.multiplier !== 'number' || !Number.isFinite(policy.multiplier) || policy.multiplier < 1) {
-    fail('backoff.multiplier', 'a number ≥ 1', policy.multiplier);
+    fail('backoff.multiplier', 'a number ≥ 1', policy.multiplier, provider);
   }
   if (policy.jitter !== 'full' && policy.jitter !== 'equal' && policy.jitter !== 'none') {
-    fail('backoff.jitter', "'full', 'equal' or 'none'", policy.jitter);
+    fail('backoff.jitter', "'full', 'equal' or 'none'", policy.jitter, provider);
   }
-  if (typeof policy.resetOnChange !== 'boolean') fail('backoff.resetOnChange', 'a boolean', policy.resetOnChange);
+  if (typeof policy.resetOnChange !== 'boolean') fail('backoff.resetOnChange', 'a boolean', policy.resetOnChange, provider);
   const r = policy.maxRetries;
   if (typeof r !== 'number' || Number.isNaN(r) || r < 0 || (Number.isFinite(r) && !Number.isInteger(r))) {
-    fail('backoff.maxRetries', 'a whole number ≥ 0 or Infinity', r);
+    fail('backoff.maxRetries', 'a whole number ≥ 0 or Infinity', r, provider);
   }
   if (policy.initialDelayMs > policy.maxDelayMs) {
-    throw new ConfigError(
-      `Expected \`backoff.initialDelayMs\` (${policy.initialDelayMs}) to be at most \`backoff.maxDelayMs\` (${policy.maxDelayMs})`,
-      { option: 'backoff.initialDelayMs' },
-    );
+    fail('backoff.initialDelayMs', `at most \`backoff.maxDelayMs\` (${policy.maxDelayMs})`, policy.initialDelayMs, provider);
   }
   return Object.freeze({ ...policy });
 }
@@ -208,10 +216,4 @@ export function clampHint(hintMs: number | undefined): number {
 function unit(random: () => number): number {
   const r = random();
   return Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0.5;
-}
-
-function positive(name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    fail(`backoff.${name}`, 'a positive number of ms', value);
-  }
 }

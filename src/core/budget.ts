@@ -1,5 +1,4 @@
-import { ConfigError } from './errors.js';
-import { assertPositive, assertPositiveInteger, describe } from './options.js';
+import { assertPositive, assertPositiveInteger, checkKeys, fail } from './options.js';
 import { MAX_TIMER_MS } from './backoff.js';
 
 /**
@@ -49,9 +48,8 @@ export class RateLimiter {
   private timer: unknown;
   private readonly clock: Clock;
 
+  /** `options` as {@link resolveRateLimit} returns them: checked there, once per client. */
   constructor(options: RateLimitOptions, clock: Clock = systemClock) {
-    assertPositiveInteger('rateLimit.requests', options.requests);
-    assertPositive('rateLimit.intervalMs', options.intervalMs, MAX_TIMER_MS);
     this.requests = options.requests;
     this.intervalMs = options.intervalMs;
     this.clock = clock;
@@ -120,15 +118,13 @@ export class RateLimiter {
 export function resolveRateLimit(
   value: RateLimitOptions | false | undefined,
   fallback: RateLimitOptions | undefined,
+  provider?: string,
 ): RateLimitOptions | undefined {
   if (value === false) return undefined;
   if (value === undefined) return fallback;
-  if (typeof value !== 'object' || value === null) {
-    throw new ConfigError(`Expected \`rateLimit\` to be { requests, intervalMs } or false, got ${describe(value)}`, {
-      option: 'rateLimit',
-    });
-  }
-  assertPositiveInteger('rateLimit.requests', value.requests);
-  assertPositive('rateLimit.intervalMs', value.intervalMs, MAX_TIMER_MS);
+  if (typeof value !== 'object' || value === null) fail('rateLimit', '{ requests, intervalMs } or false', value, provider);
+  checkKeys('rateLimit', value, ['requests', 'intervalMs'], provider);
+  assertPositiveInteger('rateLimit.requests', value.requests, provider);
+  assertPositive('rateLimit.intervalMs', value.intervalMs, MAX_TIMER_MS, provider);
   return { requests: value.requests, intervalMs: value.intervalMs };
 }

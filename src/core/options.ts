@@ -1,5 +1,8 @@
 import { ConfigError } from './errors.js';
 
+// Option and argument checks. Every check throws a ConfigError at once, where the mistake is
+// written, naming the option and the value, and carrying the provider when there is one.
+
 /** Renders a bad option value for an error message, without dumping objects (or secrets). */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
@@ -9,48 +12,79 @@ export function describe(value: unknown): string {
 }
 
 /** Throws the {@link ConfigError} "Expected `option` to be expected, got value". */
-export function fail(option: string, expected: string, value: unknown): never {
-  throw new ConfigError(`Expected \`${option}\` to be ${expected}, got ${describe(value)}`, { option });
+export function fail(option: string, expected: string, value: unknown, provider?: string): never {
+  throw new ConfigError(`Expected \`${option}\` to be ${expected}, got ${describe(value)}`, { option, provider });
 }
 
-/** Throws a {@link ConfigError} unless `value` is a positive finite number. */
-export function assertPositive(option: string, value: unknown, max = Number.MAX_SAFE_INTEGER): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) fail(option, 'a positive number', value);
+/** Throws a {@link ConfigError} unless `value` is a positive finite number, at most `max`. */
+export function assertPositive(
+  option: string,
+  value: unknown,
+  max = Number.MAX_SAFE_INTEGER,
+  provider?: string,
+): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+    fail(option, 'a positive number', value, provider);
+  }
 }
 
 /** Throws a {@link ConfigError} unless `value` is a positive whole number. */
-export function assertPositiveInteger(option: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) fail(option, 'a positive whole number', value);
+export function assertPositiveInteger(option: string, value: unknown, provider?: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) fail(option, 'a positive whole number', value, provider);
 }
 
 /**
  * Checks an execution or workflow id and returns it as a string: a non-empty string, or a
  * finite number (some providers use integers).
  */
-export function requireId(option: string, value: unknown): string {
+export function requireId(option: string, value: unknown, provider?: string): string {
   // `.` and `..` would be resolved away in a URL path, reaching another endpoint.
   if (typeof value === 'string' && value.trim() !== '' && value !== '.' && value !== '..') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw new ConfigError(`Expected \`${option}\` to be a non-empty string or a number, got ${describe(value)}`, {
-    option,
-  });
+  return fail(option, 'a non-empty string or a number', value, provider);
+}
+
+/** Like {@link requireId}, for providers whose ids are strings only (a number is a mistake there). */
+export function requireStringId(option: string, value: unknown, provider?: string): string {
+  return typeof value === 'string' ? requireId(option, value, provider) : fail(option, 'a non-empty string', value, provider);
 }
 
 /** Throws a {@link ConfigError} unless `value` is a plain object (not null, not an array). */
 export function requireObject(option: string, value: unknown, provider?: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(`Expected \`${option}\` to be an object, got ${describe(value)}`, { option, provider });
-  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(option, 'an object', value, provider);
   return value as Record<string, unknown>;
+}
+
+/** Reads an optional options object: `undefined` is `{}`, anything else must be an object. */
+export function readOptions(option: string, value: unknown, provider?: string): Record<string, unknown> {
+  return value === undefined ? {} : requireObject(option, value, provider);
 }
 
 /** Reads the optional `{ signal }` argument of a promise-returning call, checking both. */
 export function readSignal(options: unknown, provider?: string): AbortSignal | undefined {
-  if (options === undefined) return undefined;
-  const signal = requireObject('options', options, provider)['signal'];
+  const o = readOptions('options', options, provider);
+  checkKeys('options', o, ['signal'], provider);
+  return optionalSignal('signal', o['signal'], provider);
+}
+
+/** Checks an optional `AbortSignal`. */
+export function optionalSignal(option: string, signal: unknown, provider?: string): AbortSignal | undefined {
   if (signal === undefined) return undefined;
   if (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).addEventListener !== 'function') {
-    throw new ConfigError(`Expected \`signal\` to be an AbortSignal, got ${describe(signal)}`, { option: 'signal', provider });
+    fail(option, 'an AbortSignal', signal, provider);
   }
   return signal as AbortSignal;
+}
+
+/**
+ * Refuses keys an options object does not know: a typo such as `maxWaitMS` must not be
+ * silently ignored. The message names the key it differs from only in case, or the known keys.
+ */
+export function checkKeys(what: string, options: object, known: readonly string[], provider?: string): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
+    const hint = near === undefined ? `; known: ${known.join(', ')}` : `; did you mean \`${near}\`?`;
+    throw new ConfigError(`Unknown option ${describe(key)} in ${what}${hint}`, { option: key, provider });
+  }
 }

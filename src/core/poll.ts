@@ -1,9 +1,9 @@
-import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
-import { MAX_TIMER_MS, backoffDelay, clampHint, resolveBackoff, type BackoffOptions, type BackoffPolicy } from './backoff.js';
+import { Observable, type Subscription } from 'rxjs';
+import { backoffDelay, clampHint } from './backoff.js';
 import { diff } from './diff.js';
 import { ConfigError, TimeoutError, isRunwatchError } from './errors.js';
-import { assertPositive, describe } from './options.js';
 import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from './model.js';
+import { resolveWatchOptions, type ResolvedWatch, type WatchOptions } from './watch-options.js';
 
 /**
  * Anything that can fetch the current state of one execution: a provider client builds one,
@@ -38,42 +38,107 @@ export interface SnapshotSource<S extends ExecutionSnapshot = ExecutionSnapshot>
 }
 
 /**
- * How one watch behaves.
- *
- * @example
- * ```ts
- * import type { WatchOptions } from 'runwatch';
- *
- * const options: WatchOptions = { maxWaitMs: 10 * 60_000, backoff: { maxDelayMs: 5_000 } };
- * console.log(options.maxWaitMs);
- * // Logs: 600000
- * ```
+ * What a poll loop makes of each fetched value: the updates to emit and whether the watch
+ * is over. One tracker per subscription, so each subscription has the whole story.
  */
-export interface WatchOptions {
-  /** Overrides the client's backoff, field by field. */
-  backoff?: BackoffOptions;
-  /**
-   * Error with a {@link TimeoutError} (`phase: 'watch'`) if no terminal status is seen within
-   * this many ms of subscribing.
-   * @defaultValue no limit
-   */
-  maxWaitMs?: number;
-  /**
-   * A snapshot handled earlier (say, persisted before a restart): changes are relative to it,
-   * so nothing already handled is emitted again.
-   */
-  since?: ExecutionSnapshot;
-  /**
-   * Where time comes from: every delay and `now()`. Pass a `TestScheduler` or
-   * `VirtualTimeScheduler` to run a watch in virtual time.
-   * @defaultValue `asyncScheduler`
-   */
-  scheduler?: SchedulerLike;
-  /**
-   * The source of randomness for jitter, numbers in [0, 1).
-   * @defaultValue `Math.random`
-   */
-  random?: () => number;
+export interface Tracker<T, U> {
+  fold(value: T): { updates: U[]; done: boolean };
+}
+
+/** What a poll loop needs besides its fetch and tracker. */
+export interface LoopConfig extends ResolvedWatch {
+  /** Names the watch in a {@link TimeoutError}. */
+  id: string;
+  provider?: string | undefined;
+}
+
+/**
+ * The engine every watch runs on: the first request at subscription, the next after a delay
+ * from the backoff policy (reset to `initialDelayMs` by any update), retryable errors retried
+ * silently up to `maxRetries` in a row and never sooner than a server's hint, other errors
+ * ending the stream at once. Unsubscribing aborts the request in flight and clears every
+ * timer. All time comes from `config.scheduler`.
+ */
+export function pollLoop<T, U>(fetch: (signal: AbortSignal) => Promise<T>, tracker: () => Tracker<T, U>, config: LoopConfig): Observable<U> {
+  return new Observable<U>((subscriber) => {
+    const { policy, scheduler, random, maxWaitMs } = config;
+    const track = tracker();
+    let quietPolls = 0; // polls since the last update
+    let failures = 0; // failed requests in a row
+    let inFlight: AbortController | undefined;
+    let timer: Subscription | undefined;
+    let deadline: Subscription | undefined;
+
+    const poll = (): void => {
+      const controller = new AbortController();
+      inFlight = controller;
+      let pending: Promise<T>;
+      try {
+        pending = Promise.resolve(fetch(controller.signal));
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (value) => subscriber.closed || onValue(value),
+        (error: unknown) => subscriber.closed || onError(error),
+      );
+    };
+
+    const onValue = (value: T): void => {
+      failures = 0;
+      const { updates, done } = track.fold(value);
+      quietPolls = updates.length > 0 && policy.resetOnChange ? 0 : quietPolls + 1;
+      for (const update of updates) subscriber.next(update);
+      if (done) subscriber.complete();
+      else next(backoffDelay(quietPolls, policy, random));
+    };
+
+    const onError = (error: unknown): void => {
+      failures += 1;
+      const known = isRunwatchError(error) ? error : undefined;
+      if (!known?.retryable || failures > policy.maxRetries) {
+        subscriber.error(error);
+        return;
+      }
+      next(Math.max(backoffDelay(failures, policy, random), clampHint(known.retryAfterMs)));
+    };
+
+    const next = (delay: number): void => {
+      if (!subscriber.closed) timer = scheduler.schedule(poll, delay);
+    };
+
+    if (maxWaitMs !== undefined) {
+      deadline = scheduler.schedule(() => {
+        subscriber.error(
+          new TimeoutError(`Execution ${config.id} did not reach a terminal status within ${maxWaitMs} ms`, {
+            phase: 'watch',
+            executionId: config.id,
+            provider: config.provider,
+          }),
+        );
+      }, maxWaitMs);
+    }
+    poll();
+
+    return () => {
+      inFlight?.abort();
+      timer?.unsubscribe();
+      deadline?.unsubscribe();
+    };
+  });
+}
+
+/** Diffs each snapshot against the last one (or `since`): one update per poll that changed something. */
+export function executionTracker<S extends ExecutionSnapshot>(since: S | undefined): Tracker<S, ExecutionUpdate<S>> {
+  let previous = since;
+  return {
+    fold(snapshot) {
+      const changes = diff(previous, snapshot);
+      const before = previous;
+      previous = snapshot;
+      return { updates: changes.length > 0 ? [{ snapshot, previous: before, changes }] : [], done: isTerminal(snapshot.status) };
+    },
+  };
 }
 
 /**
@@ -114,112 +179,18 @@ export function watchExecution<S extends ExecutionSnapshot>(
   source: SnapshotSource<S>,
   options: WatchOptions = {},
 ): Observable<ExecutionUpdate<S>> {
-  const config = resolveWatchOptions(source, options);
-  return new Observable<ExecutionUpdate<S>>((subscriber) => {
-    const { policy, scheduler, random, maxWaitMs } = config;
-    let previous = options.since as S | undefined;
-    let quietPolls = 0; // polls since the last change
-    let failures = 0; // failed requests in a row
-    let inFlight: AbortController | undefined; // the latest request's; aborting a settled one is a no-op
-    let timer: Subscription | undefined;
-    let deadline: Subscription | undefined;
-
-    const poll = (): void => {
-      const controller = new AbortController();
-      inFlight = controller;
-      let pending: Promise<S>;
-      try {
-        pending = Promise.resolve(source.fetchSnapshot(controller.signal));
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      pending.then(
-        (snapshot) => subscriber.closed || onSnapshot(snapshot),
-        (error: unknown) => subscriber.closed || onError(error),
-      );
-    };
-
-    const onSnapshot = (snapshot: S): void => {
-      failures = 0;
-      const changes = diff(previous, snapshot);
-      const before = previous;
-      previous = snapshot;
-      quietPolls = changes.length > 0 && policy.resetOnChange ? 0 : quietPolls + 1;
-      if (changes.length > 0) subscriber.next({ snapshot, previous: before, changes });
-      if (isTerminal(snapshot.status)) {
-        subscriber.complete();
-        return;
-      }
-      next(backoffDelay(quietPolls, policy, random));
-    };
-
-    const onError = (error: unknown): void => {
-      failures += 1;
-      if (!isRetryable(error) || failures > policy.maxRetries) {
-        subscriber.error(error);
-        return;
-      }
-      const hint = isRunwatchError(error) ? error.retryAfterMs : undefined;
-      next(Math.max(backoffDelay(failures, policy, random), clampHint(hint)));
-    };
-
-    const next = (delay: number): void => {
-      if (!subscriber.closed) timer = scheduler.schedule(poll, delay);
-    };
-
-    if (maxWaitMs !== undefined) {
-      deadline = scheduler.schedule(() => {
-        subscriber.error(
-          new TimeoutError(`Execution ${source.id} did not reach a terminal status within ${maxWaitMs} ms`, {
-            phase: 'watch',
-            executionId: source.id,
-            provider: previous?.provider,
-          }),
-        );
-      }, maxWaitMs);
-    }
-    poll();
-
-    return () => {
-      inFlight?.abort();
-      timer?.unsubscribe();
-      deadline?.unsubscribe();
-    };
-  });
+  checkSource(source, 'fetchSnapshot');
+  const config = resolveWatchOptions(options);
+  return pollLoop(
+    (signal) => source.fetchSnapshot(signal),
+    () => executionTracker(config.since as S | undefined),
+    { ...config, id: source.id },
+  );
 }
 
-interface ResolvedWatch {
-  policy: BackoffPolicy;
-  scheduler: SchedulerLike;
-  random: () => number;
-  maxWaitMs: number | undefined;
-}
-
-/**
- * Validates watch options up front, so a mistake throws where the watch is created rather
- * than surfacing later as a stream error.
- */
-export function resolveWatchOptions(source: { id: string; fetchSnapshot?: unknown }, options: WatchOptions): ResolvedWatch {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError(`Expected watch options to be an object, got ${describe(options)}`, { option: 'options' });
+/** Throws a {@link ConfigError} unless `source` has the method a watch calls. */
+export function checkSource(source: unknown, method: string): void {
+  if (typeof (source as Record<string, unknown> | null | undefined)?.[method] !== 'function') {
+    throw new ConfigError(`Expected \`source.${method}\` to be a function`, { option: 'source' });
   }
-  if (typeof source?.fetchSnapshot !== 'function') {
-    throw new ConfigError('Expected `source.fetchSnapshot` to be a function', { option: 'source' });
-  }
-  if (options.maxWaitMs !== undefined) assertPositive('maxWaitMs', options.maxWaitMs, MAX_TIMER_MS);
-  if (options.since !== undefined && (typeof options.since !== 'object' || !Array.isArray(options.since?.steps))) {
-    throw new ConfigError(`Expected \`since\` to be an ExecutionSnapshot, got ${describe(options.since)}`, {
-      option: 'since',
-    });
-  }
-  return {
-    policy: resolveBackoff(options.backoff),
-    scheduler: options.scheduler ?? asyncScheduler,
-    random: options.random ?? Math.random,
-    maxWaitMs: options.maxWaitMs,
-  };
-}
-
-function isRetryable(error: unknown): boolean {
-  return isRunwatchError(error) && error.retryable;
 }

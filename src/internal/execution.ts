@@ -7,10 +7,3 @@ export function executionKey(snapshot: { provider: string; executionId: string }
 
 /** The step statuses that mean a step has finished, whichever way. */
 export const FINISHED_STEP_STATUSES: ReadonlySet<StepStatus> = new Set(['completed', 'skipped', 'failed', 'cancelled']);
-
-/** Replaces every secret in a string. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join('[REDACTED]');
-  return out;
-}

@@ -7,17 +7,32 @@ import {
   TimeoutError,
   errorFromStatus,
 } from '../core/errors.js';
-import { assertPositive, describe } from '../core/options.js';
+import { assertPositive, describe, fail } from '../core/options.js';
 import { MAX_TIMER_MS } from '../core/backoff.js';
-import { scrub } from '../internal/execution.js';
+import { scrub } from './redact.js';
 
 /** The `fetch` signature runwatch calls; any WHATWG-compatible implementation fits. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
-/** What a provider reads out of an error body. */
+/**
+ * What a provider reads out of an error body: the transport knows no provider's body shapes,
+ * it asks the adapter's `readError`.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorDetails } from 'runwatch';
+ *
+ * const readError = (body: unknown): ErrorDetails => ({ message: (body as { error?: string } | null)?.error });
+ * console.log(readError({ error: 'execution not found' }).message);
+ * // Logs: execution not found
+ * ```
+ */
 export interface ErrorDetails {
+  /** The provider's message for the failure. */
   message?: string | undefined;
+  /** The provider's error code, where it gives one. */
   code?: string | undefined;
+  /** A wait the body asks for (ModelsLab's `retry_after`), in ms. */
   retryAfterMs?: number | undefined;
 }
 
@@ -34,8 +49,8 @@ export interface HttpOptions {
   headers?: Record<string, string> | undefined;
   fetch?: FetchLike | undefined;
   requestTimeoutMs: number;
-  /** Reads the message (and hints) out of an error body; the default knows the common shapes. */
-  errorDetails?: ((body: unknown) => ErrorDetails) | undefined;
+  /** Reads the message (and hints) out of a parsed error body; the provider knows its shapes. */
+  readError?: ((body: unknown) => ErrorDetails) | undefined;
   /** Tells a 2xx body that reports a failure (ModelsLab's `status: "error"` envelope). */
   isErrorBody?: ((body: unknown) => boolean) | undefined;
   /** The wait after a 429 that names none, in ms (Datalab documents 60 s). */
@@ -77,11 +92,9 @@ export class HttpClient {
   constructor(options: HttpOptions) {
     this.options = options;
     this.provider = options.provider;
-    this.baseUrl = parseBaseUrl(options.baseUrl);
-    assertPositive('requestTimeoutMs', options.requestTimeoutMs, MAX_TIMER_MS);
-    if (options.fetch !== undefined && typeof options.fetch !== 'function') {
-      throw new ConfigError(`Expected \`fetch\` to be a function, got ${describe(options.fetch)}`, { option: 'fetch' });
-    }
+    this.baseUrl = parseBaseUrl(options.baseUrl, options.provider);
+    assertPositive('requestTimeoutMs', options.requestTimeoutMs, MAX_TIMER_MS, options.provider);
+    if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch', 'a function', options.fetch, options.provider);
   }
 
   /** The URL a request goes to. Never carries a secret. */
@@ -90,7 +103,7 @@ export class HttpClient {
     const base = url.pathname.replace(/\/+$/, '');
     // URL parsing resolves `.` and `..` segments (encoded or not), so no encoding can keep them in place.
     const dot = path.find((p) => String(p) === '.' || String(p) === '..');
-    if (dot !== undefined) throw new ConfigError(`Expected an id other than ${describe(String(dot))}`, { option: 'id' });
+    if (dot !== undefined) throw new ConfigError(`Expected an id other than ${describe(String(dot))}`, { option: 'id', provider: this.provider });
     url.pathname = [base, ...path.map((p) => encodeURIComponent(String(p)))].join('/');
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     return url;
@@ -115,16 +128,7 @@ export class HttpClient {
    * Fetches a URL of another origin (a presigned output): no API key, no provider headers.
    * Returns the parsed JSON when the content type says JSON, the text otherwise.
    */
-  async fetchForeign(rawUrl: string, req: { signal?: AbortSignal | undefined; executionId?: string | undefined }): Promise<unknown> {
-    let url: URL;
-    try {
-      url = new URL(rawUrl);
-    } catch {
-      throw new ConfigError(`Expected an absolute output URL, got ${describe(rawUrl)}`, { option: 'outputUrl' });
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new ConfigError(`Expected an http(s) output URL, got ${describe(url.protocol)}`, { option: 'outputUrl' });
-    }
+  async download(url: URL, req: { signal?: AbortSignal | undefined; executionId?: string | undefined }): Promise<unknown> {
     const response = await this.send(url, { method: 'GET', headers: { accept: 'application/json, */*' } }, req);
     const text = await this.text(response, req);
     if (!response.ok) {
@@ -212,7 +216,7 @@ export class HttpClient {
     }
     const fields = { provider: this.provider, executionId: req.executionId, requestId, status: response.status };
     if (!response.ok || (parsed && this.options.isErrorBody?.(body) === true)) {
-      const details = parsed ? (this.options.errorDetails ?? defaultErrorDetails)(body) : {};
+      const details = parsed ? (this.options.readError?.(body) ?? {}) : {};
       const hint =
         parseRetryAfter(response.headers.get('retry-after')) ??
         details.retryAfterMs ??
@@ -243,29 +247,6 @@ export class HttpClient {
   }
 }
 
-/** Reads the usual error-body shapes: `message`, `messege`, `error` + `error_cause`, `detail`. */
-export function defaultErrorDetails(body: unknown): ErrorDetails {
-  if (typeof body === 'string') return { message: body };
-  if (typeof body !== 'object' || body === null) return {};
-  const b = body as Record<string, unknown>;
-  const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
-  const detail = b['detail'];
-  if (text(detail)) return { message: text(detail) };
-  if (Array.isArray(detail)) {
-    const parts = detail.map((d) => {
-      const item = (d ?? {}) as { loc?: unknown; msg?: unknown };
-      const loc = Array.isArray(item.loc) ? item.loc.join('.') : '';
-      return `${loc ? `${loc}: ` : ''}${String(item.msg ?? 'invalid')}`;
-    });
-    if (parts.length) return { message: parts.join('; '), code: 'validation_error' };
-  }
-  const error = text(b['error']);
-  const cause = text(b['error_cause']);
-  const message = text(b['message']) ?? text(b['messege']);
-  if (error && cause) return { message: `${error}: ${cause}`, code: error };
-  return { message: message ?? error ?? cause };
-}
-
 /**
  * Parses a `Retry-After` header: delay-seconds or an HTTP date.
  *
@@ -280,21 +261,26 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   return Math.max(0, date - now);
 }
 
-function parseBaseUrl(value: unknown): URL {
-  if (typeof value !== 'string') {
-    throw new ConfigError(`Expected \`baseUrl\` to be a URL string, got ${describe(value)}`, { option: 'baseUrl' });
-  }
-  let url: URL;
+/**
+ * Checks an absolute http(s) URL given as `option` and returns it parsed: a {@link ConfigError}
+ * otherwise, thrown synchronously.
+ */
+export function parseHttpUrl(option: string, value: unknown, provider: string): URL {
+  let url: URL | undefined;
   try {
-    url = new URL(value);
+    url = typeof value === 'string' ? new URL(value) : undefined;
   } catch {
-    throw new ConfigError(`Expected \`baseUrl\` to be an absolute URL, got ${describe(value)}`, { option: 'baseUrl' });
+    url = undefined;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(`Expected \`baseUrl\` to use http or https, got ${describe(url.protocol)}`, { option: 'baseUrl' });
-  }
+  if (url === undefined) return fail(option, 'an absolute URL', value, provider);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(option, 'an http or https URL', url.protocol, provider);
+  return url;
+}
+
+function parseBaseUrl(value: unknown, provider: string): URL {
+  const url = parseHttpUrl('baseUrl', value, provider);
   if (url.username || url.password) {
-    throw new ConfigError('Expected `baseUrl` without credentials; pass the key as `apiKey`', { option: 'baseUrl' });
+    throw new ConfigError('Expected `baseUrl` without credentials; pass the key as `apiKey`', { option: 'baseUrl', provider });
   }
   url.search = '';
   url.hash = '';

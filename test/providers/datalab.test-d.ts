@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { ExecutionUpdate, StepChange } from '../../src/core/model.js';
-import { datalab, normalizeDatalab, type DatalabExecution, type DatalabSnapshot, type DatalabStep } from '../../src/providers/datalab.js';
+import { datalab, normalizeDatalab, type DatalabExecution, type DatalabSnapshot, type DatalabStep } from '../../src/providers/datalab/index.js';
 
 describe('datalab types', () => {
   const client = datalab({ apiKey: 'k' });
@@ -14,7 +14,9 @@ describe('datalab types', () => {
   });
 
   it('types raw as the validated body', () => {
-    const snapshot = normalizeDatalab({});
+    // @ts-expect-error a normalizer takes a validated body
+    normalizeDatalab({});
+    const snapshot = normalizeDatalab({} as DatalabExecution);
     expectTypeOf(snapshot.raw).toEqualTypeOf<DatalabExecution>();
     expectTypeOf(snapshot.raw.execution_id).toEqualTypeOf<string | number>();
     expectTypeOf(snapshot.raw.status).toEqualTypeOf<string>();

@@ -19,7 +19,12 @@ import {
   datalab,
   normalizeDatalab,
   type DatalabSnapshot,
-} from '../../src/providers/datalab.js';
+} from '../../src/providers/datalab/index.js';
+import { datalabAdapter } from '../../src/providers/datalab/adapter.js';
+import { readStatus } from '../helpers/read.js';
+/** Validates and normalizes a status body, as the client does. */
+const readDatalab = (body: unknown) => readStatus(datalabAdapter, body);
+
 
 const API_KEY = 'dl-test-key-4f9a2c7e1b';
 const BASE = 'https://www.datalab.to/api/v1/workflows';
@@ -82,7 +87,7 @@ afterEach(() => {
 describe('normalizeDatalab', () => {
   it('normalizes the documented example: COMPLETED parse with outputUrl, IN_PROGRESS extract, PENDING segment', () => {
     const body = fixture('status-documented');
-    const snapshot = normalizeDatalab(body);
+    const snapshot = readDatalab(body);
     expect(snapshot).toEqual({
       provider: 'datalab',
       executionId: '123',
@@ -110,7 +115,7 @@ describe('normalizeDatalab', () => {
   });
 
   it('reads a completed execution: completedAt is `updated`, read as UTC', () => {
-    const snapshot = normalizeDatalab(fixture('status-completed'));
+    const snapshot = readDatalab(fixture('status-completed'));
     expect(snapshot.status).toBe('completed');
     expect(snapshot.completedAt).toBe('2025-10-22T10:09:30.000Z');
     expect(snapshot.steps.map((s) => [s.key, s.status])).toEqual([
@@ -123,7 +128,7 @@ describe('normalizeDatalab', () => {
   });
 
   it('reads a failed execution and names the failed steps', () => {
-    const snapshot = normalizeDatalab(fixture('status-failed'));
+    const snapshot = readDatalab(fixture('status-failed'));
     expect(snapshot.status).toBe('failed');
     expect(snapshot.rawStatus).toBe('FAILED');
     expect(snapshot.completedAt).toBe('2025-10-22T11:03:10.000Z');
@@ -132,14 +137,14 @@ describe('normalizeDatalab', () => {
   });
 
   it('prefers an `error` string in the body, and ignores an error of another shape', () => {
-    expect(normalizeDatalab({ ...fixture('status-failed'), error: 'Out of credits' }).error).toEqual({ message: 'Out of credits' });
-    expect(normalizeDatalab({ ...fixture('status-failed'), error: { code: 7 } }).error).toEqual({
+    expect(readDatalab({ ...fixture('status-failed'), error: 'Out of credits' }).error).toEqual({ message: 'Out of credits' });
+    expect(readDatalab({ ...fixture('status-failed'), error: { code: 7 } }).error).toEqual({
       message: 'Step(s) failed: extract',
     });
   });
 
   it('reads the nested form as one step per file, keyed unique_name/file_key, in body order', () => {
-    const snapshot = normalizeDatalab(fixture('status-nested'));
+    const snapshot = readDatalab(fixture('status-nested'));
     expect(snapshot.steps.map((s) => ({ key: s.key, name: s.name, status: s.status }))).toEqual([
       { key: 'parse/file_a1b2', name: 'parse', status: 'completed' },
       { key: 'parse/file_c3d4', name: 'parse', status: 'running' },
@@ -153,16 +158,16 @@ describe('normalizeDatalab', () => {
   });
 
   it('keeps nested keys stable from poll to poll', () => {
-    const first = normalizeDatalab(fixture('status-nested'));
+    const first = readDatalab(fixture('status-nested'));
     const body = fixture('status-nested');
     const parse = (body['steps'] as Json)['parse'] as Record<string, Json>;
     parse['file_c3d4'] = { status: 'COMPLETED', output_url: 'https://bucket.example.test/x.json?sig=2' };
-    const second = normalizeDatalab(body);
+    const second = readDatalab(body);
     expect(second.steps.map((s) => s.key)).toEqual(first.steps.map((s) => s.key));
   });
 
   it('tells a nested step named like a field apart from a flat step', () => {
-    const snapshot = normalizeDatalab({
+    const snapshot = readDatalab({
       execution_id: 1,
       status: 'IN_PROGRESS',
       steps: { flat: { status: 'QUEUED' }, nested: { status: { status: 'COMPLETED' } } },
@@ -185,7 +190,7 @@ describe('normalizeDatalab', () => {
     ['PAUSED', 'unknown'],
     ['', 'unknown'],
   ] as const)('maps execution status %j to %j', (raw, status) => {
-    const snapshot = normalizeDatalab({ execution_id: 1, status: raw });
+    const snapshot = readDatalab({ execution_id: 1, status: raw });
     expect(snapshot.status).toBe(status);
     expect(snapshot.rawStatus).toBe(raw);
   });
@@ -200,20 +205,20 @@ describe('normalizeDatalab', () => {
     ['SKIPPED', 'unknown'],
     ['WAITING_FOR_GPU', 'unknown'],
   ] as const)('maps step status %j to %j', (raw, status) => {
-    const [step] = normalizeDatalab({ execution_id: 1, status: 'IN_PROGRESS', steps: { s: { status: raw } } }).steps;
+    const [step] = readDatalab({ execution_id: 1, status: 'IN_PROGRESS', steps: { s: { status: raw } } }).steps;
     expect(step).toEqual({ key: 's', name: 's', status, rawStatus: raw });
   });
 
   it('accepts a body without steps, with null steps, and with null times', () => {
-    expect(normalizeDatalab({ execution_id: 9, status: 'QUEUED' }).steps).toEqual([]);
-    const snapshot = normalizeDatalab({ execution_id: 9, status: 'QUEUED', steps: null, created: null, workflow_id: null });
+    expect(readDatalab({ execution_id: 9, status: 'QUEUED' }).steps).toEqual([]);
+    const snapshot = readDatalab({ execution_id: 9, status: 'QUEUED', steps: null, created: null, workflow_id: null });
     expect(snapshot.steps).toEqual([]);
     expect(snapshot.startedAt).toBeUndefined();
     expect(snapshot.workflowId).toBeUndefined();
   });
 
   it('turns times with a zone into UTC, and drops unreadable ones', () => {
-    const snapshot = normalizeDatalab({
+    const snapshot = readDatalab({
       execution_id: 1,
       status: 'COMPLETED',
       created: '2025-10-22T12:00:00+02:00',
@@ -235,7 +240,7 @@ describe('normalizeDatalab', () => {
   ])('rejects %s with a ResponseValidationError naming the path', (_, body, path) => {
     let error: unknown;
     try {
-      normalizeDatalab(body);
+      readDatalab(body);
     } catch (e) {
       error = e;
     }
@@ -252,7 +257,7 @@ describe('normalizeDatalab', () => {
       expect(DatalabErrorBody.safeParse(fixture(name)).success).toBe(true);
     }
     // Loose: unknown fields pass through into `raw`.
-    expect(normalizeDatalab({ execution_id: 1, status: 'QUEUED', input_config: { type: 'single_file' } }).raw['input_config']).toEqual({
+    expect(readDatalab({ execution_id: 1, status: 'QUEUED', input_config: { type: 'single_file' } }).raw['input_config']).toEqual({
       type: 'single_file',
     });
   });
@@ -285,7 +290,7 @@ describe('normalizeDatalab (fuzz)', () => {
   const check = (input: unknown): void => {
     let snapshot: DatalabSnapshot;
     try {
-      snapshot = normalizeDatalab(input);
+      snapshot = readDatalab(input);
     } catch (error) {
       expect(isResponseValidationError(error), String(error)).toBe(true);
       return;
@@ -394,13 +399,13 @@ describe('datalab client', () => {
       expect(() => client.runAndWatch(1, null as unknown as object)).toThrow(/inputConfig/);
     });
 
-    it('rejects get(), execute() and stepOutput() with a ConfigError before any request', async () => {
+    it('throws a ConfigError at get(), execute() and stepOutput() where the call is written, before any request', () => {
       const { fetch, calls } = fakeFetch(() => json({}));
       const c = datalab({ apiKey: API_KEY, fetch });
-      await expect(c.get('')).rejects.toBeInstanceOf(ConfigError);
-      await expect(c.get(undefined as unknown as string)).rejects.toBeInstanceOf(ConfigError);
-      await expect(c.execute(1, [] as unknown as object)).rejects.toBeInstanceOf(ConfigError);
-      await expect(c.stepOutput({ key: 'a', name: 'a', status: 'completed', rawStatus: 'COMPLETED' })).rejects.toThrow(/outputUrl/);
+      expect(() => c.get('')).toThrow(ConfigError);
+      expect(() => c.get(undefined as unknown as string)).toThrow(ConfigError);
+      expect(() => c.execute(1, [] as unknown as object)).toThrow(ConfigError);
+      expect(() => c.stepOutput({ key: 'a', name: 'a', status: 'completed', rawStatus: 'COMPLETED' })).toThrow(/outputUrl/);
       expect(calls).toHaveLength(0);
     });
 
@@ -783,5 +788,14 @@ describe('datalab watch', () => {
       expect(watch.error).toBeInstanceOf(HttpError);
       expect((watch.error as Error).message).toContain('Input should be a valid integer');
     });
+  });
+});
+
+describe('datalab adapter: error bodies', () => {
+  it.each([
+    [{ detail: 'Not authenticated' }, 'Not authenticated'],
+    [{ detail: [{ loc: ['path', 'execution_id'], msg: 'value is not a valid integer', type: 'type_error' }] }, 'path.execution_id: value is not a valid integer'],
+  ])('reads %j', (body, message) => {
+    expect(datalabAdapter.readError(body).message).toBe(message);
   });
 });

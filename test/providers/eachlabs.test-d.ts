@@ -8,13 +8,15 @@ import {
   type EachLabsExecution,
   type EachLabsSnapshot,
   type ExecutionPage,
-} from '../../src/providers/eachlabs.js';
+} from '../../src/providers/eachlabs/index.js';
 
 const client = eachlabs({ apiKey: 'k' });
 
 describe('eachlabs types', () => {
   it('types raw as the validated EachLabs body', () => {
-    expectTypeOf(normalizeEachLabs({})).toEqualTypeOf<EachLabsSnapshot>();
+    // @ts-expect-error a normalizer takes a validated body
+    normalizeEachLabs({});
+    expectTypeOf(normalizeEachLabs({} as EachLabsExecution)).toEqualTypeOf<EachLabsSnapshot>();
     expectTypeOf<EachLabsSnapshot['raw']>().toEqualTypeOf<EachLabsExecution>();
     expectTypeOf<EachLabsExecution['execution_id']>().toEqualTypeOf<string>();
     expectTypeOf<EachLabsExecution['error_cause']>().toEqualTypeOf<string | null | undefined>();

@@ -11,7 +11,12 @@ import {
   ResponseValidationError,
 } from '../../src/core/errors.js';
 import { EXECUTION_STATUSES, type ExecutionUpdate } from '../../src/core/model.js';
-import { eachlabs, normalizeEachLabs, type EachLabsOptions } from '../../src/providers/eachlabs.js';
+import { eachlabs, normalizeEachLabs, type EachLabsOptions } from '../../src/providers/eachlabs/index.js';
+import { eachlabsEndpoints } from '../../src/providers/eachlabs/adapter.js';
+import { readStatus } from '../helpers/read.js';
+/** Validates and normalizes a status body, as the client does. */
+const readEachLabs = (body: unknown) => readStatus(eachlabsEndpoints('legacy').adapter, body);
+
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/eachlabs/${name}.json`, import.meta.url), 'utf8')) as unknown;
@@ -87,7 +92,7 @@ async function caught(run: () => unknown): Promise<unknown> {
 describe('normalizeEachLabs', () => {
   it('normalizes the documented completed execution with its 2 steps and output', () => {
     const body = fixture('execution-completed');
-    const snapshot = normalizeEachLabs(body);
+    const snapshot = readEachLabs(body);
     expect(snapshot).toMatchObject({
       provider: 'eachlabs',
       executionId: EXEC_ID,
@@ -123,7 +128,7 @@ describe('normalizeEachLabs', () => {
   });
 
   it('maps a failed execution: error_cause is the message, error the code; null outputs are absent', () => {
-    const snapshot = normalizeEachLabs(fixture('execution-failed'));
+    const snapshot = readEachLabs(fixture('execution-failed'));
     expect(snapshot.status).toBe('failed');
     expect(snapshot.error).toEqual({
       message: 'Model flux-1-1-pro returned an error: NSFW content detected',
@@ -138,13 +143,13 @@ describe('normalizeEachLabs', () => {
   });
 
   it('falls back to error alone, or error_cause alone', () => {
-    expect(normalizeEachLabs(execution('failed', {}, { error: 'timeout' })).error).toEqual({ message: 'timeout', code: 'timeout' });
-    expect(normalizeEachLabs(execution('failed', {}, { error: null, error_cause: 'GPU lost' })).error).toEqual({ message: 'GPU lost' });
-    expect(normalizeEachLabs(execution('failed', {}, { error: null, error_cause: null })).error).toBeUndefined();
+    expect(readEachLabs(execution('failed', {}, { error: 'timeout' })).error).toEqual({ message: 'timeout', code: 'timeout' });
+    expect(readEachLabs(execution('failed', {}, { error: null, error_cause: 'GPU lost' })).error).toEqual({ message: 'GPU lost' });
+    expect(readEachLabs(execution('failed', {}, { error: null, error_cause: null })).error).toBeUndefined();
   });
 
   it("accepts the current host's extra fields and keeps them in raw", () => {
-    const snapshot = normalizeEachLabs(fixture('execution-current-running'));
+    const snapshot = readEachLabs(fixture('execution-current-running'));
     expect(snapshot.status).toBe('running');
     expect(snapshot.completedAt).toBeUndefined();
     expect(snapshot.steps.map((s) => [s.key, s.status, s.output])).toEqual([
@@ -167,20 +172,20 @@ describe('normalizeEachLabs', () => {
     ['constructor', 'unknown'],
     ['', 'unknown'],
   ])('maps execution status %j to %j, keeping the raw string', (raw, status) => {
-    const snapshot = normalizeEachLabs(execution(raw, {}));
+    const snapshot = readEachLabs(execution(raw, {}));
     expect(snapshot.status).toBe(status);
     expect(snapshot.rawStatus).toBe(raw);
   });
 
   it('maps step statuses, pending included, and unknown ones to unknown', () => {
     const raw = ['queued', 'running', 'completed', 'failed', 'cancelled', 'skipped', 'pending', 'waiting', '__proto__'];
-    const snapshot = normalizeEachLabs(execution('running', Object.fromEntries(raw.map((s, i) => [`s${i}`, s]))));
+    const snapshot = readEachLabs(execution('running', Object.fromEntries(raw.map((s, i) => [`s${i}`, s]))));
     expect(snapshot.steps.map((s) => s.status)).toEqual([...raw.slice(0, 7), 'unknown', 'unknown']);
     expect(snapshot.steps.map((s) => s.rawStatus)).toEqual(raw);
   });
 
   it("keeps the map's order, keys steps by step_id and falls back to the map key", () => {
-    const snapshot = normalizeEachLabs({
+    const snapshot = readEachLabs({
       execution_id: 'e1',
       status: 'running',
       step_outputs: {
@@ -193,7 +198,7 @@ describe('normalizeEachLabs', () => {
   });
 
   it('keeps step keys unique when two entries share a step_id', () => {
-    const snapshot = normalizeEachLabs({
+    const snapshot = readEachLabs({
       execution_id: 'e1',
       status: 'running',
       step_outputs: { a: { step_id: 'x', status: 'running' }, b: { step_id: 'x', status: 'queued' } },
@@ -202,7 +207,7 @@ describe('normalizeEachLabs', () => {
   });
 
   it('reads a queued execution without steps or times', () => {
-    const snapshot = normalizeEachLabs({ execution_id: 'e1', status: 'queued', step_outputs: null, started_at: null });
+    const snapshot = readEachLabs({ execution_id: 'e1', status: 'queued', step_outputs: null, started_at: null });
     expect(snapshot).toMatchObject({ status: 'queued', steps: [] });
     expect(snapshot.startedAt).toBeUndefined();
   });
@@ -211,7 +216,7 @@ describe('normalizeEachLabs', () => {
     const body = fixture('execution-completed') as Record<string, unknown>;
     const error = (() => {
       try {
-        normalizeEachLabs({ ...body, status: 3 });
+        readEachLabs({ ...body, status: 3 });
       } catch (e) {
         return e;
       }
@@ -219,8 +224,8 @@ describe('normalizeEachLabs', () => {
     expect(error).toBeInstanceOf(ResponseValidationError);
     expect((error as ResponseValidationError).issues[0]?.path).toEqual(['status']);
     expect((error as ResponseValidationError).provider).toBe('eachlabs');
-    expect(() => normalizeEachLabs({ ...body, step_outputs: { step1: { step_id: 'step1' } } })).toThrow(ResponseValidationError);
-    expect(() => normalizeEachLabs(null)).toThrow(ResponseValidationError);
+    expect(() => readEachLabs({ ...body, step_outputs: { step1: { step_id: 'step1' } } })).toThrow(ResponseValidationError);
+    expect(() => readEachLabs(null)).toThrow(ResponseValidationError);
   });
 });
 
@@ -751,7 +756,7 @@ describe('eachlabs client: watchBulk', () => {
 
   it('rejects `since` and bad options at once', () => {
     const { client: c } = client(() => ({ body: {} }));
-    const since = normalizeEachLabs(fixture('execution-completed'));
+    const since = readEachLabs(fixture('execution-completed'));
     expect(() => c.watchBulk('wf', 'b', { since })).toThrow(ConfigError);
     expect(() => c.watchBulk('wf', 'b', { maxWaitMs: -1 })).toThrow(ConfigError);
   });
@@ -799,7 +804,7 @@ describe('eachlabs: fuzz', () => {
   it('gives a snapshot or a ResponseValidationError for any body, never a TypeError', () => {
     const bases = ['execution-completed', 'execution-failed', 'execution-current-running'].map(fixture);
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), ...bases.map(mutated)), (body) => check(() => normalizeEachLabs(body))),
+      fc.property(fc.oneof(fc.anything(), ...bases.map(mutated)), (body) => check(() => readEachLabs(body))),
       { numRuns: 400 },
     );
   });
@@ -822,5 +827,14 @@ describe('eachlabs: fuzz', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('eachlabs adapter: error bodies', () => {
+  it.each([
+    [{ error: 'execution not found' }, 'execution not found'],
+    [{ error: 'ModelError', error_cause: 'CUDA out of memory' }, 'ModelError: CUDA out of memory'],
+  ])('reads %j', (body, message) => {
+    expect(eachlabsEndpoints('legacy').adapter.readError(body).message).toBe(message);
   });
 });

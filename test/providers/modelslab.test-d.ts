@@ -10,7 +10,7 @@ import {
   type ModelsLabExecution,
   type ModelsLabRunResponse,
   type ModelsLabSnapshot,
-} from '../../src/providers/modelslab.js';
+} from '../../src/providers/modelslab/index.js';
 
 declare const client: ModelsLabClient;
 

@@ -17,7 +17,8 @@ import {
   modelslab,
   normalizeModelsLab,
   type ModelsLabSnapshot,
-} from '../../src/providers/modelslab.js';
+} from '../../src/providers/modelslab/index.js';
+import { modelslabAdapter } from '../../src/providers/modelslab/adapter.js';
 
 const KEY = 'ml-secret-KEY-0123456789';
 const BASE = 'https://modelslab.com/api/v1/workflows';
@@ -736,5 +737,14 @@ describe('modelslab client: fuzz', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('modelslab adapter: error bodies', () => {
+  it.each([
+    [{ status: 'error', message: 'Invalid prompt' }, 'Invalid prompt'],
+    [{ status: 'error', messege: 'legacy spelling' }, 'legacy spelling'],
+  ])('reads %j', (body, message) => {
+    expect(modelslabAdapter.readError(body).message).toBe(message);
   });
 });

@@ -10,9 +10,16 @@ import {
   ResponseValidationError,
   TimeoutError,
 } from '../../src/index.js';
-import { HttpClient, defaultErrorDetails, parseRetryAfter, type FetchLike } from '../../src/transport/http.js';
+import { HttpClient, parseRetryAfter, type ErrorDetails, type FetchLike } from '../../src/transport/http.js';
 
 const KEY = 'sk-live-SECRET-9f8e7d';
+
+/** What a provider adapter would read out of this test provider's error bodies: `message`, or `error`. */
+function readError(body: unknown): ErrorDetails {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const message = [b['message'], b['error']].find((v): v is string => typeof v === 'string');
+  return { message };
+}
 
 function client(fetchImpl: FetchLike, extra: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}) {
   return new HttpClient({
@@ -22,6 +29,7 @@ function client(fetchImpl: FetchLike, extra: Partial<ConstructorParameters<typeo
     authHeaders: { 'x-api-key': KEY },
     fetch: fetchImpl,
     requestTimeoutMs: 5_000,
+    readError,
     ...extra,
   });
 }
@@ -95,7 +103,7 @@ describe('HttpClient', () => {
   it('takes a hint from the body through errorDetails', async () => {
     const error = await caught(
       client(respond(429, { status: 'error', message: 'Rate limit exceeded', retry_after: 30 }), {
-        errorDetails: (b) => ({ ...defaultErrorDetails(b), retryAfterMs: (b as { retry_after: number }).retry_after * 1000 }),
+        readError: (b) => ({ ...readError(b), retryAfterMs: (b as { retry_after: number }).retry_after * 1000 }),
       }).request({ path: ['x'] }),
     );
     expect(error).toBeInstanceOf(RateLimitError);
@@ -160,7 +168,7 @@ describe('HttpClient', () => {
 
   it('fetches a foreign URL with no key and no provider headers', async () => {
     const fetchImpl = respond(200, { pages: 3 });
-    const body = await client(fetchImpl, { headers: { 'x-team': 't' } }).fetchForeign('https://bucket.test/out.json?sig=abc', {});
+    const body = await client(fetchImpl, { headers: { 'x-team': 't' } }).download(new URL('https://bucket.test/out.json?sig=abc'), {});
     expect(body).toEqual({ pages: 3 });
     const [, init] = fetchImpl.mock.calls[0]!;
     expect(JSON.stringify(init.headers)).not.toContain(KEY);
@@ -169,7 +177,7 @@ describe('HttpClient', () => {
   });
 
   it('says clearly when a presigned URL has expired', async () => {
-    const error = await caught(client(respond(403, '<Error>AccessDenied</Error>')).fetchForeign('https://bucket.test/o.json?sig=1', {}));
+    const error = await caught(client(respond(403, '<Error>AccessDenied</Error>')).download(new URL('https://bucket.test/o.json?sig=1'), {}));
     expect(error.message).toMatch(/expired/);
     expect((error as HttpError).retryable).toBe(false);
   });
@@ -179,19 +187,6 @@ describe('HttpClient', () => {
     expect(() => client(respond(200, {}), { baseUrl: 'ftp://x.test' })).toThrow(/http or https/);
     expect(() => client(respond(200, {}), { baseUrl: `https://user:${KEY}@x.test` })).toThrow(/without credentials/);
     expect(() => client(respond(200, {}), { requestTimeoutMs: 0 })).toThrow(/requestTimeoutMs/);
-  });
-});
-
-describe('defaultErrorDetails', () => {
-  it.each([
-    [{ status: 'error', message: 'Invalid prompt' }, 'Invalid prompt'],
-    [{ status: 'error', messege: 'legacy spelling' }, 'legacy spelling'],
-    [{ error: 'execution not found' }, 'execution not found'],
-    [{ error: 'ModelError', error_cause: 'CUDA out of memory' }, 'ModelError: CUDA out of memory'],
-    [{ detail: 'Not authenticated' }, 'Not authenticated'],
-    [{ detail: [{ loc: ['path', 'execution_id'], msg: 'value is not a valid integer', type: 'type_error' }] }, 'path.execution_id: value is not a valid integer'],
-  ])('reads %j', (body, message) => {
-    expect(defaultErrorDetails(body).message).toBe(message);
   });
 });
 
@@ -214,7 +209,7 @@ describe('HttpClient provider hooks', () => {
     const slow = await caught(
       client(respond(200, { status: 'error', message: 'Rate limit exceeded', retry_after: 30 }), {
         isErrorBody,
-        errorDetails: (b) => ({ ...defaultErrorDetails(b), retryAfterMs: (b as { retry_after: number }).retry_after * 1000 }),
+        readError: (b) => ({ ...readError(b), retryAfterMs: (b as { retry_after: number }).retry_after * 1000 }),
       }).request({ path: ['x'] }),
     );
     expect(slow).toBeInstanceOf(RateLimitError);

@@ -1,0 +1,35 @@
+import type { Client } from '../client.js';
+import type { EachLabsEndpoints } from './adapter.js';
+import { MAX_LIMIT } from './adapter.js';
+import { nextOffsetOf, summaryToSnapshot, type EachLabsBulkSnapshot, type EachLabsSnapshot } from './normalize.js';
+
+/**
+ * A bulk is at most ten executions (bulk-trigger takes 1..10 inputs); this only stops a
+ * server that never stops paging from holding a watch forever.
+ */
+const MAX_BULK_PAGES = 1_000;
+
+/**
+ * Reads every execution of a bulk trigger, one list request per page of 100. Keyed by id:
+ * if executions shift between pages, one seen twice is counted once.
+ */
+export async function fetchBulk(
+  client: Client<string, EachLabsSnapshot>,
+  endpoints: EachLabsEndpoints,
+  workflowId: string,
+  bulkId: string,
+  signal: AbortSignal,
+): Promise<EachLabsBulkSnapshot[]> {
+  const seen = new Map<string, EachLabsBulkSnapshot>();
+  let offset = 0;
+  for (let page = 1; ; page++) {
+    const body = await client.call(endpoints.list, { workflowId, bulkId, offset, limit: MAX_LIMIT }, { signal });
+    for (const summary of body.executions ?? []) {
+      if (!seen.has(summary.execution_id)) seen.set(summary.execution_id, summaryToSnapshot(summary, workflowId));
+    }
+    const next = nextOffsetOf(body, offset);
+    if (next === undefined || page >= MAX_BULK_PAGES) break;
+    offset = next;
+  }
+  return [...seen.values()];
+}

@@ -1,0 +1,127 @@
+import type { RateLimitOptions } from '../../core/budget.js';
+import { ConfigError } from '../../core/errors.js';
+import { describe, requireId, requireObject } from '../../core/options.js';
+import type { ErrorDetails } from '../../transport/http.js';
+import type { Endpoint, ProviderAdapter } from '../adapter.js';
+import { nonEmpty } from '../normalize.js';
+import { normalizeModelsLab, type ModelsLabSnapshot } from './normalize.js';
+import { ModelsLabCancelResponse, ModelsLabExecution, ModelsLabRunResponse, type ModelsLabErrorBody } from './schema.js';
+
+const PROVIDER = 'modelslab';
+
+/** ModelsLab's documented default: 10 requests per minute per workflow. */
+const BUDGET: RateLimitOptions = { requests: 10, intervalMs: 60_000 };
+
+/**
+ * Names one ModelsLab execution: executions live under their workflow.
+ *
+ * @example
+ * ```ts
+ * import type { ModelsLabRef } from 'runwatch';
+ *
+ * const ref: ModelsLabRef = { workflowId: 'uuid-string', executionId: 12345 };
+ * console.log(String(ref.executionId));
+ * // Logs: 12345
+ * ```
+ */
+export interface ModelsLabRef {
+  /** The workflow's UUID. */
+  workflowId: string;
+  /** The execution's id; ModelsLab uses integers, a string of digits works as well. */
+  executionId: string | number;
+}
+
+/** A checked {@link ModelsLabRef}: both ids as strings. */
+export interface Ref {
+  workflowId: string;
+  executionId: string;
+}
+
+/** A run request: the workflow and its parameters. */
+export interface RunInput {
+  workflowId: string;
+  params: Record<string, unknown>;
+}
+
+/** Every request spends its workflow's budget: ModelsLab counts per workflow. */
+const status: Endpoint<Ref, ModelsLabSnapshot, ModelsLabExecution> = {
+  what: 'execution status',
+  request: (ref) => ({ path: [ref.workflowId, 'runs', ref.executionId], scope: ref.workflowId, executionId: ref.executionId }),
+  schema: ModelsLabExecution,
+  read: (body, ref) => {
+    const snapshot = normalizeModelsLab(body);
+    return snapshot.workflowId === undefined ? { ...snapshot, workflowId: ref.workflowId } : snapshot;
+  },
+};
+
+/** `POST /{workflow_id}/run`. The id we were given, not the body's echo: the status path must match the POST's. */
+export const run: Endpoint<RunInput, Ref, ModelsLabRunResponse> = {
+  what: 'run response',
+  request: ({ workflowId, params }) => ({ method: 'POST', path: [workflowId, 'run'], body: params, scope: workflowId }),
+  schema: ModelsLabRunResponse,
+  read: (body, { workflowId }) => ({ workflowId, executionId: String(body.execution_id) }),
+};
+
+/** `POST /{workflow_id}/runs/{execution_id}/cancel`; an empty success (a proxy's 204) is still a success. */
+export const cancel: Endpoint<Ref, void, ModelsLabCancelResponse | undefined> = {
+  what: 'cancel response',
+  request: (ref) => ({
+    method: 'POST',
+    path: [ref.workflowId, 'runs', ref.executionId, 'cancel'],
+    scope: ref.workflowId,
+    executionId: ref.executionId,
+  }),
+  schema: ModelsLabCancelResponse,
+  read: () => undefined,
+  emptyOk: true,
+};
+
+/**
+ * Reads ModelsLab's error bodies ({@link ModelsLabErrorBody}): `message` (or the legacy
+ * `messege`) and a 429's `retry_after` seconds. Field by field, not through the schema: a
+ * malformed `retry_after` must not cost the message.
+ */
+function readError(body: unknown): ErrorDetails {
+  const b: Partial<Record<keyof ModelsLabErrorBody, unknown>> = typeof body === 'object' && body !== null ? body : {};
+  const message = nonEmpty(b.message) ?? nonEmpty(b.messege);
+  const seconds = b.retry_after;
+  const n = typeof seconds === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(seconds) ? Number(seconds) : seconds;
+  const retryAfterMs = typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n * 1000 : undefined;
+  return { message, retryAfterMs };
+}
+
+/** Checks `{ workflowId, executionId }`. */
+export function parseRef(value: unknown): Ref {
+  if (typeof value !== 'object' || value === null) {
+    throw new ConfigError(`Expected \`ref\` to be { workflowId, executionId }, got ${describe(value)}`, { option: 'ref', provider: PROVIDER });
+  }
+  const { workflowId, executionId } = value as { workflowId?: unknown; executionId?: unknown };
+  return { workflowId: requireId('workflowId', workflowId, PROVIDER), executionId: requireId('executionId', executionId, PROVIDER) };
+}
+
+/** Checks a run request: a workflow id and parameters that are a JSON object. */
+export function parseRun(workflowId: unknown, params: unknown): RunInput {
+  const id = requireId('workflowId', workflowId, PROVIDER);
+  const p = requireObject('params', params, PROVIDER);
+  try {
+    JSON.stringify(p);
+  } catch {
+    throw new ConfigError('Expected `params` to be JSON-serializable', { option: 'params', provider: PROVIDER });
+  }
+  return { workflowId: id, params: p };
+}
+
+/**
+ * ModelsLab as data: the `key` header, a budget of 10 per minute per workflow, the
+ * `status: "error"` envelope that is an error even at HTTP 200, and a 429's `retry_after`.
+ */
+export const modelslabAdapter: ProviderAdapter<Ref, ModelsLabSnapshot, ModelsLabRef> = {
+  name: PROVIDER,
+  baseUrl: 'https://modelslab.com/api/v1/workflows',
+  authHeaders: (apiKey) => ({ key: apiKey }),
+  budget: BUDGET,
+  readError,
+  isErrorBody: (body) => typeof body === 'object' && body !== null && (body as { status?: unknown }).status === 'error',
+  parseRef,
+  status,
+};
