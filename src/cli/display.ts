@@ -52,7 +52,7 @@ type Render = (lines: readonly string[]) => void;
  * // Logs: hello
  * ```
  */
-export function createRenderer(screen: Screen): { render: Render; done(): void } {
+export function createRenderer(screen: Screen): { render: Render; done: () => void } {
   let height = 0; // lines of the frame on screen, to move back over
   const render: Render = (lines) => {
     const text = lines.map((line) => screen.scrub(line));

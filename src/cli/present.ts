@@ -64,7 +64,7 @@ export async function present(targets: readonly Target[], options: PresentOption
   }
 
   const screen = output.screen();
-  const board = new Board({ title: options.title, expected: options.expected, now: Date.now });
+  const board = new Board({ title: options.title, expected: options.expected, now: () => Date.now() });
   const { render, done } = createRenderer(screen);
   const draw = () => render(board.frame(screen, screen.color));
   // Live, the whole frame is redrawn; piped, only the lines that tell what changed go out.

@@ -1,4 +1,3 @@
-import { ConfigError } from './errors.js';
 import { checkKeys, fail } from './options.js';
 
 /**

@@ -52,6 +52,6 @@ export function mergeExecutions<U extends ExecutionUpdate>(
       option: 'concurrency',
     });
   }
-  const outer: Observable<Observable<U>> = isObservable(sources) ? sources : from(sources as Iterable<Observable<U>>);
+  const outer: Observable<Observable<U>> = isObservable(sources) ? sources : from(sources);
   return outer.pipe(mergeAll(concurrency));
 }

@@ -7,7 +7,7 @@ import type { ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
 import { checkKeys, fail, optionalSignal, readOptions, readSignal, requireObject } from '../core/options.js';
 import { executionTracker, pollLoop } from '../core/poll.js';
 import { resolveWatchOptions, type ResolvedWatch, type WatchOptions } from '../core/watch-options.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, HttpClient, parseHttpUrl, type FetchLike } from '../transport/http.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, HttpClient, parseHttpUrl } from '../transport/http.js';
 import type { Endpoint, ProviderAdapter } from './adapter.js';
 import { parseWith } from './parse.js';
 
@@ -227,7 +227,7 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     secrets: [o.apiKey],
     authHeaders: adapter.authHeaders(o.apiKey),
     headers: o.headers,
-    fetch: o.fetch as FetchLike | undefined,
+    fetch: o.fetch,
     requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     readError: (body) => adapter.readError(body),
     isErrorBody: adapter.isErrorBody?.bind(adapter),

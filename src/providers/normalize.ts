@@ -16,7 +16,7 @@ export function toIsoUtc(value: string | null | undefined): string | undefined {
  */
 export function statusFrom<T extends string>(table: ReadonlyMap<string, T> | readonly T[], raw: string): T | 'unknown' {
   const key = raw.trim().toLowerCase();
-  if (Array.isArray(table)) return table.includes(key as T) ? (key as T) : 'unknown';
+  if (Array.isArray(table)) return table.includes(key) ? (key as T) : 'unknown';
   return (table as ReadonlyMap<string, T>).get(key) ?? 'unknown';
 }
 

@@ -34,7 +34,7 @@ function modelslabBody(record: ExecutionRecord, { now, origin }: RequestContext)
     const output = record.script.hasOutput ? record.script.output : [fileUrl(origin, 'modelslab', record.executionId, 'image1.png')];
     body['output'] = {
       output,
-      proxy_links: Array.isArray(output) ? output.map((u) => (typeof u === 'string' ? u.replace('/files/', '/files/proxy/') : u)) : [],
+      proxy_links: Array.isArray(output) ? (output as unknown[]).map((u) => (typeof u === 'string' ? u.replace('/files/', '/files/proxy/') : u)) : [],
       status: 'success',
     };
   }

@@ -295,7 +295,7 @@ let crossFetch: Promise<FetchLike> | undefined;
  * bundles and it costs them no bytes.
  */
 async function defaultFetch(): Promise<FetchLike> {
-  if (typeof globalThis.fetch === 'function') return globalThis.fetch.bind(globalThis) as FetchLike;
+  if (typeof globalThis.fetch === 'function') return globalThis.fetch.bind(globalThis);
   crossFetch ??= import('cross-fetch').then((m) => {
     const found = (m.default ?? m.fetch) as unknown;
     if (typeof found !== 'function') {

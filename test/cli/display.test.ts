@@ -94,7 +94,7 @@ describe('Board', () => {
     );
     const frame = b.frame({ columns: 100, rows: 40 });
     // e1 counts 1, e2 half, the third not seen yet 0: 1.5 of 3.
-    expect(frame[0]).toMatch(/^test  \[█{12}░{12}\]  50%  1\/3 done · 1 running · 1 completed/);
+    expect(frame[0]).toMatch(/^test {2}\[█{12}░{12}\] {2}50% {2}1\/3 done · 1 running · 1 completed/);
     expect(frame).toContain('    ▶ b  4s');
     expect(frame.some((l) => /^✔ {2}eachlabs {3}e1 {2}completed .* 2\/2 steps$/.test(l))).toBe(true);
     expect(frame.at(-1)).toBe('… waiting for 1 more');

@@ -31,18 +31,18 @@ function syncConfigError(call: () => unknown): ConfigError {
 const providers = [
   {
     name: 'modelslab',
-    create: (o: Record<string, unknown>) => modelslab({ apiKey: 'k', ...o } as never),
+    create: (o: Record<string, unknown>) => modelslab({ apiKey: 'k', ...o }),
     ref: { workflowId: 'wf', executionId: 1 },
     emptyRef: { workflowId: '', executionId: 1 },
     calls: (c: ReturnType<typeof modelslab>) => ({
       run: () => c.run('', {}),
-      cancel: () => c.cancel({ workflowId: 'wf', executionId: '' as never }),
+      cancel: () => c.cancel({ workflowId: 'wf', executionId: '' }),
       runWithBadSignal: () => c.run('wf', {}, { signal: 'no' as never }),
     }),
   },
   {
     name: 'eachlabs',
-    create: (o: Record<string, unknown>) => eachlabs({ apiKey: 'k', ...o } as never),
+    create: (o: Record<string, unknown>) => eachlabs({ apiKey: 'k', ...o }),
     ref: 'e1',
     emptyRef: '',
     calls: (c: ReturnType<typeof eachlabs>) => ({
@@ -53,7 +53,7 @@ const providers = [
   },
   {
     name: 'datalab',
-    create: (o: Record<string, unknown>) => datalab({ apiKey: 'k', ...o } as never),
+    create: (o: Record<string, unknown>) => datalab({ apiKey: 'k', ...o }),
     ref: 1,
     emptyRef: '',
     calls: (c: ReturnType<typeof datalab>) => ({

@@ -27,7 +27,7 @@ describe('datalab types', () => {
     // @ts-expect-error resolveOutputs is a boolean
     client.watch(1, { resolveOutputs: 'yes' });
     // @ts-expect-error ids are strings or numbers
-    client.get({ id: 1 });
+    void client.get({ id: 1 });
     expectTypeOf<Extract<StepChange, { type: 'step-output' }>['step']['output']>().toBeUnknown();
   });
 });

@@ -17,7 +17,6 @@ import {
   DatalabExecuteResponse,
   DatalabExecution,
   datalab,
-  normalizeDatalab,
   type DatalabSnapshot,
 } from '../../src/providers/datalab/index.js';
 import { datalabAdapter } from '../../src/providers/datalab/adapter.js';
@@ -404,7 +403,7 @@ describe('datalab client', () => {
       const c = datalab({ apiKey: API_KEY, fetch });
       expect(() => c.get('')).toThrow(ConfigError);
       expect(() => c.get(undefined as unknown as string)).toThrow(ConfigError);
-      expect(() => c.execute(1, [] as unknown as object)).toThrow(ConfigError);
+      expect(() => c.execute(1, [])).toThrow(ConfigError);
       expect(() => c.stepOutput({ key: 'a', name: 'a', status: 'completed', rawStatus: 'COMPLETED' })).toThrow(/outputUrl/);
       expect(calls).toHaveLength(0);
     });

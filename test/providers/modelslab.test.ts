@@ -47,7 +47,7 @@ function fakeFetch(reply: Reply | Reply[] | ((call: Call, index: number) => Repl
   const calls: Call[] = [];
   const fetch = vi.fn(async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const call: Call = {
-      url: String(input),
+      url: typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
       method: init?.method ?? 'GET',
       headers: Object.fromEntries(new Headers(init?.headers).entries()),
       body: typeof init?.body === 'string' ? init.body : undefined,
@@ -327,7 +327,7 @@ describe('modelslab client: argument checks', () => {
 
   it('names the option at fault', () => {
     try {
-      c.get({ workflowId: 'w', executionId: '' });
+      void c.get({ workflowId: 'w', executionId: '' });
       expect.unreachable();
     } catch (error) {
       expect(error).toMatchObject({ name: 'ConfigError', option: 'executionId' });
@@ -468,7 +468,7 @@ describe('modelslab client: the API key stays secret', () => {
     const fetch = vi.fn(async () => {
       throw new TypeError(`connect ECONNREFUSED (key=${KEY})`);
     });
-    const c = modelslab({ apiKey: KEY, fetch: fetch as unknown as typeof globalThis.fetch, rateLimit: false });
+    const c = modelslab({ apiKey: KEY, fetch: fetch, rateLimit: false });
     const error = await rejection(c.get(REF));
     expect((error as Error).name).toBe('NetworkError');
     assertNoKey(error);

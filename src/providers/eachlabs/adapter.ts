@@ -4,7 +4,7 @@ import { parseHttpUrl, type ErrorDetails } from '../../transport/http.js';
 import type { Endpoint, ProviderAdapter, ProviderRequest, Schema } from '../adapter.js';
 import { nonEmpty } from '../normalize.js';
 import { normalizeEachLabs, type EachLabsSnapshot } from './normalize.js';
-import { EachLabsExecution, EachLabsExecutionList, EachLabsTriggerResponse, type EachLabsErrorBody } from './schema.js';
+import { EachLabsExecution, EachLabsExecutionList, EachLabsTriggerResponse } from './schema.js';
 
 const PROVIDER = 'eachlabs';
 
@@ -35,7 +35,7 @@ export const parseId = (option: string, value: unknown): string => requireString
 
 /** Reads `{"error": "..."}` ({@link EachLabsErrorBody}), with `error_cause` where there is one. */
 function readError(body: unknown): ErrorDetails {
-  const b: Partial<Record<keyof EachLabsErrorBody | 'error_cause', unknown>> = typeof body === 'object' && body !== null ? body : {};
+  const b: Partial<Record<'error' | 'error_cause', unknown>> = typeof body === 'object' && body !== null ? body : {};
   const error = nonEmpty(b.error);
   const cause = nonEmpty(b.error_cause);
   if (error !== undefined && cause !== undefined) return { message: `${error}: ${cause}`, code: error };
@@ -124,7 +124,7 @@ export function parseList(workflowId: unknown, query: unknown): ListInput {
   if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)) {
     fail('limit', `a whole number from 1 to ${MAX_LIMIT}`, limit, PROVIDER);
   }
-  return { workflowId: id, bulkId: bulkId as string | undefined, offset: offset as number | undefined, limit: limit as number | undefined };
+  return { workflowId: id, bulkId: bulkId as string | undefined, offset: offset, limit: limit };
 }
 
 /** Checks a trigger body: `inputs` an object, `versionId` a string (required on the current host), `webhookUrl` an http(s) URL. */
