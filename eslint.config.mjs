@@ -16,7 +16,10 @@ export default tseslint.config(
     rules: {
       // An AbortSignal's `reason` is what an aborted call rejects with, by the DOM's own
       // convention (fetch does the same); it is typed `any`, and wrapping it would hide it.
-      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
     },
   },
   {

@@ -54,7 +54,8 @@ function simulate(boundaries, nextDelay, resetOnChange) {
       seen++;
       changed = true;
     }
-    if (t >= end) return { requests, terminalLateness: t - end, meanLateness: lateness / boundaries.length, maxPerMinute };
+    if (t >= end)
+      return { requests, terminalLateness: t - end, meanLateness: lateness / boundaries.length, maxPerMinute };
     quiet = changed && resetOnChange ? 0 : quiet + 1;
     t += nextDelay(quiet);
   }
@@ -81,7 +82,7 @@ const policy = (o) => {
   return (n) => backoffDelay(n, p, random);
 };
 const results = [
-  measure('fixed 2s (providers\' examples)', runs, () => 2_000),
+  measure("fixed 2s (providers' examples)", runs, () => 2_000),
   measure('fixed 5s', runs, () => 5_000),
   measure('default', runs, policy({})),
   measure('initial 1s', runs, policy({ initialDelayMs: 1_000 })),

@@ -34,7 +34,11 @@ async function measure(work) {
   await work();
   const ms = performance.now() - started;
   clearInterval(sampler);
-  return { ms: Math.round(ms), pollsPerSecond: Math.round((N * POLLS) / (ms / 1000)), peakHeapBytesPerWatch: Math.round((peak - before) / N) };
+  return {
+    ms: Math.round(ms),
+    pollsPerSecond: Math.round((N * POLLS) / (ms / 1000)),
+    peakHeapBytesPerWatch: Math.round((peak - before) / N),
+  };
 }
 
 const engine = () =>
@@ -49,7 +53,8 @@ const baseline = () =>
     Promise.all(
       Array.from({ length: N }, async (_, i) => {
         const s = source(`e${i}`);
-        while ((await s.fetchSnapshot()).status !== 'completed') await new Promise((r) => setTimeout(r, backoff.initialDelayMs));
+        while ((await s.fetchSnapshot()).status !== 'completed')
+          await new Promise((r) => setTimeout(r, backoff.initialDelayMs));
       }),
     ),
   );

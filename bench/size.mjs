@@ -72,7 +72,8 @@ async function bundle(contents, { external = [], splitting = false } = {}) {
   const visit = (path) => {
     if (initial.has(path)) return;
     initial.add(path);
-    for (const i of result.metafile.outputs[path]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+    for (const i of result.metafile.outputs[path]?.imports ?? [])
+      if (i.kind === 'import-statement' && !i.external) visit(i.path);
   };
   if (entryPath) visit(entryPath);
   const sum = (paths) => [...paths].reduce((total, path) => total + (sizes.get(resolve(root, path)) ?? 0), 0);

@@ -23,7 +23,12 @@ const build = !process.argv.includes('--no-build');
 function run(label, command, args, options = {}) {
   const started = performance.now();
   console.log(`\n▶ ${label}: ${[command, ...args].join(' ')}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32', ...options });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+    ...options,
+  });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (result.error) throw result.error;
   console.log(`${result.status === 0 ? '✔' : '✖'} ${label} (${seconds} s)`);
@@ -41,7 +46,9 @@ function pack(dir) {
   if (result.status !== 0) throw new Error(`npm pack failed:\n${result.stderr}`);
   // npm prints lifecycle-script output before the JSON when there is any.
   const [info] = JSON.parse(result.stdout.slice(result.stdout.indexOf('[')));
-  console.log(`\n✔ npm pack: ${info.filename}, ${info.entryCount} files, ${info.size} bytes (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `\n✔ npm pack: ${info.filename}, ${info.entryCount} files, ${info.size} bytes (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
   return { tarball: join(dir, info.filename), files: info.files.map((file) => file.path) };
 }
 
@@ -51,7 +58,9 @@ try {
   if (build && run('build', bin('tsup'), []) !== 0) process.exit(1);
   const { tarball, files } = pack(dir);
   // `files: ["dist"]` keeps sources, tests and temp files out; say so if that ever changes.
-  const strays = files.filter((file) => !/^(dist\/|package\.json$|README(\.md)?$|LICENSE(\.md|\.txt)?$|CHANGELOG\.md$)/i.test(file));
+  const strays = files.filter(
+    (file) => !/^(dist\/|package\.json$|README(\.md)?$|LICENSE(\.md|\.txt)?$|CHANGELOG\.md$)/i.test(file),
+  );
   if (strays.length > 0) {
     console.error(`✖ unexpected files in the tarball:\n  ${strays.join('\n  ')}`);
     failed++;

@@ -12,7 +12,13 @@ export {
   type StepStatus,
 } from './core/model.js';
 export { diff } from './core/diff.js';
-export { DEFAULT_BACKOFF, backoffDelay, resolveBackoff, type BackoffOptions, type BackoffPolicy } from './core/backoff.js';
+export {
+  DEFAULT_BACKOFF,
+  backoffDelay,
+  resolveBackoff,
+  type BackoffOptions,
+  type BackoffPolicy,
+} from './core/backoff.js';
 export { watchExecution, type SnapshotSource } from './core/poll.js';
 export { watchList, type ListSource } from './core/list.js';
 export type { WatchOptions } from './core/watch-options.js';
@@ -52,7 +58,13 @@ export { aggregateProgress, type AggregateProgress } from './operators/aggregate
 export { waitForTerminal } from './operators/wait-for-terminal.js';
 export type { ErrorDetails } from './transport/http.js';
 export type { Endpoint, ProviderAdapter, ProviderRequest, Schema, SchemaIssue } from './providers/adapter.js';
-export { createClient, type CallOptions, type Client, type ClientOptions, type SnapshotTransform } from './providers/client.js';
+export {
+  createClient,
+  type CallOptions,
+  type Client,
+  type ClientOptions,
+  type SnapshotTransform,
+} from './providers/client.js';
 export {
   datalab,
   normalizeDatalab,

@@ -14,7 +14,12 @@ function functionsWithoutTags(checker: ts.TypeChecker, name: string, symbol: ts.
   for (const d of symbol.declarations ?? []) {
     let fn: ts.SignatureDeclaration | undefined;
     if (ts.isFunctionDeclaration(d)) fn = d;
-    else if (ts.isVariableDeclaration(d) && d.initializer && (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))) fn = d.initializer;
+    else if (
+      ts.isVariableDeclaration(d) &&
+      d.initializer &&
+      (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))
+    )
+      fn = d.initializer;
     const tagsOf = (node: ts.Node) => ts.getJSDocTags(ts.isVariableDeclaration(d) ? d : node);
     if (fn === undefined) {
       // a const holding a function made elsewhere, such as the error guards
@@ -23,14 +28,17 @@ function functionsWithoutTags(checker: ts.TypeChecker, name: string, symbol: ts.
       if (signatures.length === 0 || !d.name || !ts.isIdentifier(d.name)) continue;
       const tags = ts.getJSDocTags(d);
       const params = signatures[0]!.getParameters().map((p) => p.name);
-      for (const p of params) if (!tags.some((t) => ts.isJSDocParameterTag(t) && t.name.getText() === p)) problems.push(`${name}: @param ${p}`);
+      for (const p of params)
+        if (!tags.some((t) => ts.isJSDocParameterTag(t) && t.name.getText() === p))
+          problems.push(`${name}: @param ${p}`);
       if (!tags.some((t) => t.tagName.text === 'returns')) problems.push(`${name}: @returns`);
       continue;
     }
     const tags = tagsOf(fn);
     for (const p of fn.parameters) {
       const pname = p.name.getText();
-      if (!tags.some((t) => ts.isJSDocParameterTag(t) && t.name.getText() === pname)) problems.push(`${name}: @param ${pname}`);
+      if (!tags.some((t) => ts.isJSDocParameterTag(t) && t.name.getText() === pname))
+        problems.push(`${name}: @param ${pname}`);
     }
     const returns = checker.getSignatureFromDeclaration(fn)?.getReturnType();
     const isVoid = returns !== undefined && (returns.flags & ts.TypeFlags.Void) !== 0;
@@ -40,7 +48,12 @@ function functionsWithoutTags(checker: ts.TypeChecker, name: string, symbol: ts.
 }
 
 function undocumented(): string[] {
-  const program = ts.createProgram(entries, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true });
+  const program = ts.createProgram(entries, {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noEmit: true,
+  });
   const checker = program.getTypeChecker();
   const missing: string[] = [];
   for (const entry of entries) {

@@ -137,12 +137,16 @@ describe('@example blocks', () => {
     };
     // Kept on disk on failure so that `npx tsc -p .tmp/docs-examples` reproduces it.
     writeFileSync(join(workDir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
-    const parsed = ts.getParsedCommandLineOfConfigFile(join(workDir, 'tsconfig.json'), {}, {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      join(workDir, 'tsconfig.json'),
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+          throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+        },
       },
-    });
+    );
     if (!parsed) throw new Error('could not read the examples tsconfig');
     expect(parsed.errors).toEqual([]);
     const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options });

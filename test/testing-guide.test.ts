@@ -53,7 +53,10 @@ describe('docs/testing.md', () => {
 
   it('has code blocks that type-check against the public entry points', () => {
     const options: ts.CompilerOptions = {
-      ...ts.convertCompilerOptionsFromJson(JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')).compilerOptions, root).options,
+      ...ts.convertCompilerOptionsFromJson(
+        JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')).compilerOptions,
+        root,
+      ).options,
       noEmit: true,
       baseUrl: root,
       paths: { runwatch: ['src/index.ts'], 'runwatch/testing': ['src/testing/index.ts'] },

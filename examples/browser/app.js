@@ -1,6 +1,15 @@
 // The browser example's script: plain ES modules, resolved by the import map in index.html.
 // It starts one workflow on each provider of a runwatch simulator and renders every step live.
-import { aggregateProgress, datalab, eachlabs, mergeExecutions, modelslab, progress, statusChanges, stepChanges } from 'runwatch';
+import {
+  aggregateProgress,
+  datalab,
+  eachlabs,
+  mergeExecutions,
+  modelslab,
+  progress,
+  statusChanges,
+  stepChanges,
+} from 'runwatch';
 import { EMPTY, catchError, ignoreElements, merge, share, tap } from 'rxjs';
 
 /** The text inside a step's round mark; running and waiting steps are drawn by CSS alone. */
@@ -62,7 +71,10 @@ async function start(simulatorUrl, key) {
       provider: 'EachLabs',
       title: 'Mountain poster',
       start: () =>
-        el.runAndWatch('50741f40-8621-4d46-8a91-dff4d873be98', { inputs: { prompt: 'A majestic mountain landscape' }, versionId: 'v1' }),
+        el.runAndWatch('50741f40-8621-4d46-8a91-dff4d873be98', {
+          inputs: { prompt: 'A majestic mountain landscape' },
+          versionId: 'v1',
+        }),
     },
     {
       provider: 'Datalab',
@@ -157,7 +169,8 @@ function createCard(run) {
     /** @param {unknown} error */
     fail(error) {
       setStatus('error');
-      card.querySelector('.error').textContent = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      card.querySelector('.error').textContent =
+        error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     },
   };
 }

@@ -176,7 +176,12 @@ function parseDemo(argv: string[]): Command {
 }
 
 function parseWatch(argv: string[], env: Readonly<Record<string, string | undefined>>): Command {
-  const { values, positionals } = strictParse('watch', argv, { ...connectionOptions, workflow: { type: 'string' } }, true);
+  const { values, positionals } = strictParse(
+    'watch',
+    argv,
+    { ...connectionOptions, workflow: { type: 'string' } },
+    true,
+  );
   if (values.help) return { command: 'help', topic: 'watch' };
   const [name, ...ids] = positionals;
   const provider = parseProvider('watch', name);
@@ -208,7 +213,8 @@ function parseRun(argv: string[], env: Readonly<Record<string, string | undefine
   const [name, workflowId, ...extra] = positionals;
   const provider = parseProvider('run', name);
   if (workflowId === undefined || workflowId.trim() === '') throw new UsageError('Missing workflow id', 'run');
-  if (extra.length > 0) throw new UsageError(`Unexpected argument '${extra[0]}' (inputs go in --input key=value)`, 'run');
+  if (extra.length > 0)
+    throw new UsageError(`Unexpected argument '${extra[0]}' (inputs go in --input key=value)`, 'run');
   if (provider !== 'eachlabs' && values['version-id'] !== undefined) {
     throw new UsageError(`--version-id applies to eachlabs only, not ${provider}`, 'run');
   }
@@ -245,7 +251,8 @@ function parseProvider(command: string, name: string | undefined): ProviderName 
   if (name === undefined) throw new UsageError(`Missing provider (${PROVIDERS.join(', ')})`, command);
   const provider = PROVIDERS.find((p) => p === name.toLowerCase());
   // The unknown name is not echoed: a key pasted in the wrong place would land here.
-  if (provider === undefined) throw new UsageError(`Unknown provider; expected one of ${PROVIDERS.join(', ')}`, command);
+  if (provider === undefined)
+    throw new UsageError(`Unknown provider; expected one of ${PROVIDERS.join(', ')}`, command);
   return provider;
 }
 
@@ -260,7 +267,8 @@ function connection(
     throw new UsageError(`Missing API key: pass --api-key or set ${API_KEY_ENV[provider]}`, command);
   }
   const baseUrl = values['base-url'];
-  if (baseUrl !== undefined && !isAbsoluteUrl(baseUrl)) throw new UsageError('--base-url must be an absolute http(s) URL', command);
+  if (baseUrl !== undefined && !isAbsoluteUrl(baseUrl))
+    throw new UsageError('--base-url must be an absolute http(s) URL', command);
   const api = values.api;
   if (api !== undefined) {
     if (provider !== 'eachlabs') throw new UsageError(`--api applies to eachlabs only, not ${provider}`, command);
@@ -288,7 +296,10 @@ function isAbsoluteUrl(text: string): boolean {
 function parseMaxWait(command: string, text: string): number {
   const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
   if (!(ms > 0 && ms <= MAX_TIMER_MS)) {
-    throw new UsageError(`--max-wait must be a whole number of milliseconds between 1 and ${MAX_TIMER_MS}, got '${text}'`, command);
+    throw new UsageError(
+      `--max-wait must be a whole number of milliseconds between 1 and ${MAX_TIMER_MS}, got '${text}'`,
+      command,
+    );
   }
   return ms;
 }
@@ -313,7 +324,8 @@ export function parseInputs(pairs: readonly string[]): Record<string, unknown> {
   const inputs: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0 || (eq === 1 && pair[0] === ':')) throw new UsageError(`--input expects key=value or key:=json, got '${pair}'`, 'run');
+    if (eq <= 0 || (eq === 1 && pair[0] === ':'))
+      throw new UsageError(`--input expects key=value or key:=json, got '${pair}'`, 'run');
     const raw = pair[eq - 1] === ':';
     const key = pair.slice(0, raw ? eq - 1 : eq);
     const value = pair.slice(eq + 1);

@@ -22,7 +22,12 @@ export interface CliClient {
   /** Watches one execution (ModelsLab needs `workflowId`). */
   watch(executionId: string, workflowId: string | undefined, options: WatchOptions): Observable<ExecutionUpdate>;
   /** Starts a workflow and watches the execution it started. */
-  run(workflowId: string, inputs: Record<string, unknown>, versionId: string | undefined, options: WatchOptions): Observable<ExecutionUpdate>;
+  run(
+    workflowId: string,
+    inputs: Record<string, unknown>,
+    versionId: string | undefined,
+    options: WatchOptions,
+  ): Observable<ExecutionUpdate>;
 }
 
 /**
@@ -43,7 +48,10 @@ export interface CliClient {
  * ```
  */
 export function openClient(args: ConnectionArgs): CliClient {
-  const options: ClientOptions = { apiKey: args.apiKey, ...(args.baseUrl === undefined ? {} : { baseUrl: args.baseUrl }) };
+  const options: ClientOptions = {
+    apiKey: args.apiKey,
+    ...(args.baseUrl === undefined ? {} : { baseUrl: args.baseUrl }),
+  };
   switch (args.provider) {
     case 'modelslab': {
       const client = modelslab(options);

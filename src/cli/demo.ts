@@ -116,7 +116,11 @@ export async function demoCommand(output: Output, signal: AbortSignal): Promise<
     };
     const start = (provider: keyof typeof watch, script: ExecutionScript): Target => {
       const { executionId, workflowId } = sim.createExecution(provider, script);
-      return { label: `${provider} ${executionId}`, id: executionId, updates: watch[provider](executionId, workflowId) };
+      return {
+        label: `${provider} ${executionId}`,
+        id: executionId,
+        updates: watch[provider](executionId, workflowId),
+      };
     };
     const targets = [
       start('modelslab', SCRIPTS.modelslabLong),
@@ -127,11 +131,18 @@ export async function demoCommand(output: Output, signal: AbortSignal): Promise<
       start('datalab', SCRIPTS.datalabNested),
       start('eachlabs', SCRIPTS.eachlabsOk),
     ];
-    const outcome = await present(targets, { json: false, title: 'runwatch demo', expected: targets.length }, output, signal);
+    const outcome = await present(
+      targets,
+      { json: false, title: 'runwatch demo', expected: targets.length },
+      output,
+      signal,
+    );
     if (outcome.interrupted) return 130;
     if (outcome.errors.length > 0) return 3;
     output.out('');
-    output.out(`The failed and the cancelled executions are scripted; the demo exits 0. ${sim.requests.length} requests served by the simulator at ${sim.url}.`);
+    output.out(
+      `The failed and the cancelled executions are scripted; the demo exits 0. ${sim.requests.length} requests served by the simulator at ${sim.url}.`,
+    );
     return 0;
   } finally {
     await sim.close();

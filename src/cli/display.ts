@@ -1,6 +1,14 @@
 import { clearScreenDown, cursorTo, moveCursor } from 'node:readline';
 import * as util from 'node:util';
-import type { AggregateProgress, ExecutionSnapshot, ExecutionStatus, ExecutionUpdate, Progress, StepStatus, StepSnapshot } from '../index.js';
+import type {
+  AggregateProgress,
+  ExecutionSnapshot,
+  ExecutionStatus,
+  ExecutionUpdate,
+  Progress,
+  StepStatus,
+  StepSnapshot,
+} from '../index.js';
 import { isTerminal } from '../index.js';
 import { FINISHED_STEP_STATUSES, executionKey } from '../internal/execution.js';
 
@@ -162,7 +170,12 @@ export class Board {
     for (const step of snapshot.steps) {
       let seen = row.steps.get(step.key);
       if (seen === undefined) row.steps.set(step.key, (seen = {}));
-      markSeen(seen, step.status === 'running' || FINISHED_STEP_STATUSES.has(step.status), FINISHED_STEP_STATUSES.has(step.status), now);
+      markSeen(
+        seen,
+        step.status === 'running' || FINISHED_STEP_STATUSES.has(step.status),
+        FINISHED_STEP_STATUSES.has(step.status),
+        now,
+      );
     }
     return this.describe(update, row, now);
   }
@@ -216,7 +229,8 @@ export class Board {
     // frame never scrolls: a frame taller than the screen cannot be redrawn in place.
     const budget = Math.max(3, size.rows - 1);
     const folds: ((b: Block) => boolean)[] = [() => false, (b) => b.terminal && b.ok, (b) => b.terminal, () => true];
-    const height = (fold: (b: Block) => boolean) => blocks.reduce((n, b) => n + 1 + (fold(b) ? 0 : b.steps.length), 1 + tail.length);
+    const height = (fold: (b: Block) => boolean) =>
+      blocks.reduce((n, b) => n + 1 + (fold(b) ? 0 : b.steps.length), 1 + tail.length);
     const fold = folds.find((f) => height(f) <= budget) ?? (() => true);
     let lines = [header, ...blocks.flatMap((b) => [b.head, ...(fold(b) ? [] : b.steps)]), ...tail];
     if (lines.length > budget) lines = [...lines.slice(0, budget - 1), `… ${lines.length - budget + 1} more`];
@@ -235,7 +249,9 @@ export class Board {
     const idWidth = this.idWidth();
     const errors = this.errors.length > 0 ? `${this.errors.length} error${this.errors.length === 1 ? '' : 's'}` : '';
     const tally = [this.counts(total, true), errors].filter((part) => part !== '').join(', ');
-    const lines = [`${total} execution${total === 1 ? '' : 's'} in ${duration(now - this.startedAt)}: ${tally || 'none seen'}`];
+    const lines = [
+      `${total} execution${total === 1 ? '' : 's'} in ${duration(now - this.startedAt)}: ${tally || 'none seen'}`,
+    ];
     for (const row of rows) lines.push(executionLine(row, ` ${MARKS[row.snapshot.status]}`, idWidth, now));
     return lines;
   }
@@ -323,7 +339,6 @@ function stepLabel(snapshot: ExecutionSnapshot): (step: StepSnapshot) => string 
 function rank(change: ExecutionUpdate['changes'][number]): number {
   return change.type === 'execution-status' && change.from === undefined ? 0 : 1;
 }
-
 
 function markSeen(seen: Seen, started: boolean, ended: boolean, now: number): void {
   if (!started) seen.waited = true;

@@ -179,6 +179,7 @@ export function exitCodeOf(outcome: Outcome): number {
  * ```
  */
 export function errorLine(error: unknown, target?: Target): string {
-  const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim() || 'unknown error';
+  const message =
+    (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim() || 'unknown error';
   return target === undefined || message.includes(target.id) ? message : `${target.label}: ${message}`;
 }

@@ -47,7 +47,12 @@ const TICK_MS = 120;
  * // Logs: 0
  * ```
  */
-export async function present(targets: readonly Target[], options: PresentOptions, output: Output, signal?: AbortSignal): Promise<Outcome> {
+export async function present(
+  targets: readonly Target[],
+  options: PresentOptions,
+  output: Output,
+  signal?: AbortSignal,
+): Promise<Outcome> {
   if (options.json) {
     const outcome = await follow(
       targets,

@@ -34,7 +34,12 @@ export async function watchCommand(args: WatchArgs, output: Output, signal: Abor
     id,
     updates: client.watch(id, args.workflowId, options),
   }));
-  const outcome = await present(targets, { json: args.json, title: `runwatch ${args.provider}`, expected: targets.length }, output, signal);
+  const outcome = await present(
+    targets,
+    { json: args.json, title: `runwatch ${args.provider}`, expected: targets.length },
+    output,
+    signal,
+  );
   return exitCodeOf(outcome);
 }
 
@@ -66,7 +71,12 @@ export async function runCommand(args: RunArgs, output: Output, signal: AbortSig
     id: args.workflowId,
     updates: client.run(args.workflowId, args.inputs, args.versionId, watchOptions(args)),
   };
-  const outcome = await present([target], { json: args.json, title: `runwatch ${args.provider}`, expected: 1 }, output, signal);
+  const outcome = await present(
+    [target],
+    { json: args.json, title: `runwatch ${args.provider}`, expected: 1 },
+    output,
+    signal,
+  );
   return exitCodeOf(outcome);
 }
 

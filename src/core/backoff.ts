@@ -160,13 +160,19 @@ export function layerBackoff(provider: string | undefined, ...options: (BackoffO
   if (policy.jitter !== 'full' && policy.jitter !== 'equal' && policy.jitter !== 'none') {
     fail('backoff.jitter', "'full', 'equal' or 'none'", policy.jitter, provider);
   }
-  if (typeof policy.resetOnChange !== 'boolean') fail('backoff.resetOnChange', 'a boolean', policy.resetOnChange, provider);
+  if (typeof policy.resetOnChange !== 'boolean')
+    fail('backoff.resetOnChange', 'a boolean', policy.resetOnChange, provider);
   const r = policy.maxRetries;
   if (typeof r !== 'number' || Number.isNaN(r) || r < 0 || (Number.isFinite(r) && !Number.isInteger(r))) {
     fail('backoff.maxRetries', 'a whole number ≥ 0 or Infinity', r, provider);
   }
   if (policy.initialDelayMs > policy.maxDelayMs) {
-    fail('backoff.initialDelayMs', `at most \`backoff.maxDelayMs\` (${policy.maxDelayMs})`, policy.initialDelayMs, provider);
+    fail(
+      'backoff.initialDelayMs',
+      `at most \`backoff.maxDelayMs\` (${policy.maxDelayMs})`,
+      policy.initialDelayMs,
+      provider,
+    );
   }
   return Object.freeze({ ...policy });
 }

@@ -44,7 +44,12 @@ export class RateLimiter {
   readonly intervalMs: number;
   /** Start times of the last `requests` requests, oldest first. */
   private readonly starts: number[] = [];
-  private readonly waiters: { resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal | undefined; onAbort?: () => void }[] = [];
+  private readonly waiters: {
+    resolve: () => void;
+    reject: (e: unknown) => void;
+    signal?: AbortSignal | undefined;
+    onAbort?: () => void;
+  }[] = [];
   private timer: unknown;
   private readonly clock: Clock;
 
@@ -122,7 +127,8 @@ export function resolveRateLimit(
 ): RateLimitOptions | undefined {
   if (value === false) return undefined;
   if (value === undefined) return fallback;
-  if (typeof value !== 'object' || value === null) fail('rateLimit', '{ requests, intervalMs } or false', value, provider);
+  if (typeof value !== 'object' || value === null)
+    fail('rateLimit', '{ requests, intervalMs } or false', value, provider);
   checkKeys('rateLimit', value, ['requests', 'intervalMs'], provider);
   assertPositiveInteger('rateLimit.requests', value.requests, provider);
   assertPositive('rateLimit.intervalMs', value.intervalMs, MAX_TIMER_MS, provider);

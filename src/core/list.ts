@@ -81,11 +81,16 @@ export function listTracker<S extends ExecutionSnapshot>(): Tracker<S[], Executi
  * // Logs: a completed
  * ```
  */
-export function watchList<S extends ExecutionSnapshot>(source: ListSource<S>, options: WatchOptions = {}): Observable<ExecutionUpdate<S>> {
+export function watchList<S extends ExecutionSnapshot>(
+  source: ListSource<S>,
+  options: WatchOptions = {},
+): Observable<ExecutionUpdate<S>> {
   checkSource(source, 'fetchList');
   const config = resolveWatchOptions(options);
   if (config.since !== undefined) {
-    throw new ConfigError('Expected no `since` for a list watch: it is a snapshot of one execution, not of a list', { option: 'since' });
+    throw new ConfigError('Expected no `since` for a list watch: it is a snapshot of one execution, not of a list', {
+      option: 'since',
+    });
   }
   return pollLoop((signal) => source.fetchList(signal), listTracker<S>, { ...config, id: source.id });
 }

@@ -29,14 +29,7 @@ export type ExecutionStatus = 'queued' | 'running' | 'completed' | 'failed' | 'c
  * ```
  */
 export type StepStatus =
-  | 'pending'
-  | 'queued'
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'skipped'
-  | 'unknown';
+  'pending' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'skipped' | 'unknown';
 
 /**
  * Every {@link ExecutionStatus}, in lifecycle order.

@@ -30,7 +30,8 @@ export function assertPositive(
 
 /** Throws a {@link ConfigError} unless `value` is a positive whole number. */
 export function assertPositiveInteger(option: string, value: unknown, provider?: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) fail(option, 'a positive whole number', value, provider);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
+    fail(option, 'a positive whole number', value, provider);
 }
 
 /**
@@ -46,7 +47,9 @@ export function requireId(option: string, value: unknown, provider?: string): st
 
 /** Like {@link requireId}, for providers whose ids are strings only (a number is a mistake there). */
 export function requireStringId(option: string, value: unknown, provider?: string): string {
-  return typeof value === 'string' ? requireId(option, value, provider) : fail(option, 'a non-empty string', value, provider);
+  return typeof value === 'string'
+    ? requireId(option, value, provider)
+    : fail(option, 'a non-empty string', value, provider);
 }
 
 /** Throws a {@link ConfigError} unless `value` is a plain object (not null, not an array). */

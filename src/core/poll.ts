@@ -59,7 +59,11 @@ export interface LoopConfig extends ResolvedWatch {
  * ending the stream at once. Unsubscribing aborts the request in flight and clears every
  * timer. All time comes from `config.scheduler`.
  */
-export function pollLoop<T, U>(fetch: (signal: AbortSignal) => Promise<T>, tracker: () => Tracker<T, U>, config: LoopConfig): Observable<U> {
+export function pollLoop<T, U>(
+  fetch: (signal: AbortSignal) => Promise<T>,
+  tracker: () => Tracker<T, U>,
+  config: LoopConfig,
+): Observable<U> {
   return new Observable<U>((subscriber) => {
     const { policy, scheduler, random, maxWaitMs } = config;
     const track = tracker();
@@ -136,7 +140,10 @@ export function executionTracker<S extends ExecutionSnapshot>(since: S | undefin
       const changes = diff(previous, snapshot);
       const before = previous;
       previous = snapshot;
-      return { updates: changes.length > 0 ? [{ snapshot, previous: before, changes }] : [], done: isTerminal(snapshot.status) };
+      return {
+        updates: changes.length > 0 ? [{ snapshot, previous: before, changes }] : [],
+        done: isTerminal(snapshot.status),
+      };
     },
   };
 }

@@ -47,10 +47,18 @@ export function mergeExecutions<U extends ExecutionUpdate>(
   options: MergeExecutionsOptions = {},
 ): Observable<U> {
   const concurrency = options.concurrency ?? Infinity;
-  if (typeof concurrency !== 'number' || Number.isNaN(concurrency) || concurrency < 1 || (Number.isFinite(concurrency) && !Number.isInteger(concurrency))) {
-    throw new ConfigError(`Expected \`concurrency\` to be a whole number ≥ 1 or Infinity, got ${describe(concurrency)}`, {
-      option: 'concurrency',
-    });
+  if (
+    typeof concurrency !== 'number' ||
+    Number.isNaN(concurrency) ||
+    concurrency < 1 ||
+    (Number.isFinite(concurrency) && !Number.isInteger(concurrency))
+  ) {
+    throw new ConfigError(
+      `Expected \`concurrency\` to be a whole number ≥ 1 or Infinity, got ${describe(concurrency)}`,
+      {
+        option: 'concurrency',
+      },
+    );
   }
   const outer: Observable<Observable<U>> = isObservable(sources) ? sources : from(sources);
   return outer.pipe(mergeAll(concurrency));

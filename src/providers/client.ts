@@ -53,7 +53,15 @@ export interface ClientOptions {
 }
 
 /** The keys of {@link ClientOptions}: anything else is a typo and refused. */
-const CLIENT_OPTION_KEYS: readonly string[] = ['apiKey', 'baseUrl', 'fetch', 'headers', 'backoff', 'requestTimeoutMs', 'rateLimit'];
+const CLIENT_OPTION_KEYS: readonly string[] = [
+  'apiKey',
+  'baseUrl',
+  'fetch',
+  'headers',
+  'backoff',
+  'requestTimeoutMs',
+  'rateLimit',
+];
 
 /**
  * The options of a promise-returning call.
@@ -174,7 +182,11 @@ export interface Client<Ref, S extends ExecutionSnapshot, RefIn = Ref> {
    * @returns per-execution updates.
    * @throws {@link ConfigError} at once, for a bad option or a `since`.
    */
-  watchList<T extends ExecutionSnapshot>(id: string, fetchList: (signal: AbortSignal) => Promise<T[]>, options?: WatchOptions): Observable<ExecutionUpdate<T>>;
+  watchList<T extends ExecutionSnapshot>(
+    id: string,
+    fetchList: (signal: AbortSignal) => Promise<T[]>,
+    options?: WatchOptions,
+  ): Observable<ExecutionUpdate<T>>;
   /**
    * Fetches a URL of another origin (a presigned output) with no API key and no provider
    * headers; parses JSON when the content type says JSON and returns text otherwise.
@@ -242,7 +254,11 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     await limiter.acquire(signal);
   };
 
-  const call = async <In, Out, Body>(endpoint: Endpoint<In, Out, Body>, input: In, signal?: AbortSignal): Promise<Out> => {
+  const call = async <In, Out, Body>(
+    endpoint: Endpoint<In, Out, Body>,
+    input: In,
+    signal?: AbortSignal,
+  ): Promise<Out> => {
     const request = endpoint.request(input);
     await budget(request.scope ?? '', signal);
     const response = await http.request({ ...request, signal });
@@ -253,10 +269,17 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
 
   const resolveWatch = (watchOptions: unknown): ResolvedWatch => resolveWatchOptions(watchOptions, backoff, provider);
 
-  const watchRef = (ref: Ref, config: ResolvedWatch, transform: SnapshotTransform<S> | undefined): Observable<ExecutionUpdate<S>> => {
+  const watchRef = (
+    ref: Ref,
+    config: ResolvedWatch,
+    transform: SnapshotTransform<S> | undefined,
+  ): Observable<ExecutionUpdate<S>> => {
     const id = adapter.status.request(ref).executionId ?? '';
     const apply = transform?.create();
-    const fetch = apply === undefined ? (signal: AbortSignal) => call(adapter.status, ref, signal) : async (signal: AbortSignal) => apply(await call(adapter.status, ref, signal), signal);
+    const fetch =
+      apply === undefined
+        ? (signal: AbortSignal) => call(adapter.status, ref, signal)
+        : async (signal: AbortSignal) => apply(await call(adapter.status, ref, signal), signal);
     return pollLoop(fetch, () => executionTracker(config.since as S | undefined), { ...config, id, provider });
   };
 
@@ -283,7 +306,11 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
         );
       });
     },
-    watchList<T extends ExecutionSnapshot>(id: string, fetchList: (signal: AbortSignal) => Promise<T[]>, watchOptions?: WatchOptions) {
+    watchList<T extends ExecutionSnapshot>(
+      id: string,
+      fetchList: (signal: AbortSignal) => Promise<T[]>,
+      watchOptions?: WatchOptions,
+    ) {
       const config = resolveWatch(watchOptions);
       if (config.since !== undefined) {
         fail('since', 'absent: a list watch has no execution snapshot to start from', config.since, provider);
@@ -294,7 +321,10 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       const d = readOptions('options', downloadOptions, provider);
       checkKeys('options', d, ['signal', 'executionId'], provider);
       const target = parseHttpUrl('outputUrl', url, provider);
-      return http.download(target, { signal: optionalSignal('signal', d['signal'], provider), executionId: d['executionId'] as string | undefined });
+      return http.download(target, {
+        signal: optionalSignal('signal', d['signal'], provider),
+        executionId: d['executionId'] as string | undefined,
+      });
     },
   };
 }

@@ -35,6 +35,7 @@ export function parseWith<T>(schema: Schema<T>, body: unknown, context: BodyCont
 function issueMessage(issue: SchemaIssue): string {
   // zod/mini ships no locale, so its messages are all "Invalid input": say what was expected.
   if (issue.code === 'invalid_type' && typeof issue.expected === 'string') return `expected ${issue.expected}`;
-  if (issue.code === 'invalid_value' && Array.isArray(issue.values)) return `expected one of ${issue.values.join(', ')}`;
+  if (issue.code === 'invalid_value' && Array.isArray(issue.values))
+    return `expected one of ${issue.values.join(', ')}`;
   return issue.message && issue.message !== 'Invalid input' ? issue.message : issue.code.replace(/_/g, ' ');
 }

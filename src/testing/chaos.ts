@@ -63,7 +63,14 @@ export interface ChaosDraw {
   latencyMs: number;
 }
 
-const NONE: ResolvedChaos = { errorRate: 0, rateLimitRate: 0, malformedRate: 0, dropRate: 0, latencyMs: [0, 0], retryAfterSeconds: 1 };
+const NONE: ResolvedChaos = {
+  errorRate: 0,
+  rateLimitRate: 0,
+  malformedRate: 0,
+  dropRate: 0,
+  latencyMs: [0, 0],
+  retryAfterSeconds: 1,
+};
 
 /** Checks chaos options with exact messages. */
 export function resolveChaos(value: unknown): ResolvedChaos {
@@ -114,7 +121,8 @@ export function drawChaos(random: Random, chaos: ResolvedChaos): ChaosDraw {
 
 /** A 200 body that is not JSON: cut in half, or not JSON at all (what a proxy in trouble sends). */
 export function malform(payload: Buffer, kind: 'truncated' | 'invalid'): Buffer {
-  if (kind === 'invalid' || payload.length < 2) return Buffer.from('<html><body><h1>502 Bad Gateway</h1></body></html>');
+  if (kind === 'invalid' || payload.length < 2)
+    return Buffer.from('<html><body><h1>502 Bad Gateway</h1></body></html>');
   return payload.subarray(0, Math.max(1, Math.floor(payload.length / 2)));
 }
 

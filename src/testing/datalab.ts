@@ -2,11 +2,32 @@
 import type { ExecutionRecord } from './execution.js';
 import { datalabOutputPath } from './outputs.js';
 import type { Phase, StepPhase, StepState } from './timeline.js';
-import { header, judge, objectBody, zoneless, type Dialect, type Reply, type RequestContext, type Route } from './wire.js';
+import {
+  header,
+  judge,
+  objectBody,
+  zoneless,
+  type Dialect,
+  type Reply,
+  type RequestContext,
+  type Route,
+} from './wire.js';
 
 // Datalab has no cancelled state: a cancelled execution (or step) shows as FAILED.
-const STATUS: Record<Phase, string> = { queued: 'QUEUED', running: 'IN_PROGRESS', completed: 'COMPLETED', failed: 'FAILED', cancelled: 'FAILED' };
-const STEP_STATUS: Record<StepPhase, string> = { pending: 'PENDING', running: 'IN_PROGRESS', completed: 'COMPLETED', failed: 'FAILED', cancelled: 'FAILED' };
+const STATUS: Record<Phase, string> = {
+  queued: 'QUEUED',
+  running: 'IN_PROGRESS',
+  completed: 'COMPLETED',
+  failed: 'FAILED',
+  cancelled: 'FAILED',
+};
+const STEP_STATUS: Record<StepPhase, string> = {
+  pending: 'PENDING',
+  running: 'IN_PROGRESS',
+  completed: 'COMPLETED',
+  failed: 'FAILED',
+  cancelled: 'FAILED',
+};
 
 const detail = (status: number, message: string): Reply => ({ status, json: { detail: message } });
 
@@ -28,10 +49,14 @@ function datalabBody(record: ExecutionRecord, { now, origin, signer }: RequestCo
   const steps: Record<string, unknown> = {};
   const nested = record.script.nested;
   for (const step of state.steps) {
-    const url = (fileKey?: string): string => signer.sign(origin, datalabOutputPath(record.executionId, step.name, fileKey), now);
+    const url = (fileKey?: string): string =>
+      signer.sign(origin, datalabOutputPath(record.executionId, step.name, fileKey), now);
     if (nested) {
       steps[step.name] = Object.fromEntries(
-        nested.map((fileKey) => [fileKey, { status: STEP_STATUS[step.phase], ...(hasOutput(step) ? { output_url: url(fileKey) } : {}) }]),
+        nested.map((fileKey) => [
+          fileKey,
+          { status: STEP_STATUS[step.phase], ...(hasOutput(step) ? { output_url: url(fileKey) } : {}) },
+        ]),
       );
       continue;
     }
@@ -71,7 +96,8 @@ function inputError(ctx: RequestContext): Reply | undefined {
   if (ctx.body.kind === 'invalid') return invalid(['body', 0], 'json_invalid', 'JSON decode error', {});
   const body = objectBody(ctx.body);
   const notObject = 'Input should be a valid dictionary or object to extract fields from';
-  if (!body) return invalid(['body'], 'model_attributes_type', notObject, ctx.body.kind === 'json' ? ctx.body.value : null);
+  if (!body)
+    return invalid(['body'], 'model_attributes_type', notObject, ctx.body.kind === 'json' ? ctx.body.value : null);
   const config = body['input_config'];
   if (config === undefined) return invalid(['body', 'input_config'], 'missing', 'Field required', body);
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
@@ -79,14 +105,28 @@ function inputError(ctx: RequestContext): Reply | undefined {
   }
   const c = config as Record<string, unknown>;
   if (c['type'] === 'single_file') {
-    return typeof c['file_url'] === 'string' ? undefined : invalid(['body', 'input_config', 'file_url'], 'missing', 'Field required', c);
+    return typeof c['file_url'] === 'string'
+      ? undefined
+      : invalid(['body', 'input_config', 'file_url'], 'missing', 'Field required', c);
   }
   if (c['type'] === 'file_list') {
     const urls = c['file_urls'];
     const ok = Array.isArray(urls) && urls.length > 0 && urls.every((u) => typeof u === 'string');
-    return ok ? undefined : invalid(['body', 'input_config', 'file_urls'], 'list_type', 'Input should be a non-empty list of strings', urls ?? null);
+    return ok
+      ? undefined
+      : invalid(
+          ['body', 'input_config', 'file_urls'],
+          'list_type',
+          'Input should be a non-empty list of strings',
+          urls ?? null,
+        );
   }
-  return invalid(['body', 'input_config', 'type'], 'literal_error', "Input should be 'single_file' or 'file_list'", c['type'] ?? null);
+  return invalid(
+    ['body', 'input_config', 'type'],
+    'literal_error',
+    "Input should be 'single_file' or 'file_list'",
+    c['type'] ?? null,
+  );
 }
 
 function execute(workflowId: string): Route {
@@ -112,11 +152,17 @@ export const datalab: Dialect = {
   unauthorized: (outcome) => detail(401, outcome === 'missing' ? 'Not authenticated' : 'Invalid API key'),
   error: (status, message) => detail(status, message),
   // No hint is documented ("wait up to 60 s"); the simulator adds Retry-After so clients have one to honour.
-  rateLimited: (retryAfterSeconds) => ({ status: 429, json: { detail: 'Rate limit exceeded' }, headers: { 'retry-after': String(retryAfterSeconds) } }),
+  rateLimited: (retryAfterSeconds) => ({
+    status: 429,
+    json: { detail: 'Rate limit exceeded' },
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  }),
   match(method, s) {
     const [a, b, c] = s;
-    if (s.length === 2 && a === 'executions' && b !== undefined) return method === 'GET' ? status(b) : { allow: ['GET'] };
-    if (s.length === 3 && a === 'workflows' && b !== undefined && c === 'execute') return method === 'POST' ? execute(b) : { allow: ['POST'] };
+    if (s.length === 2 && a === 'executions' && b !== undefined)
+      return method === 'GET' ? status(b) : { allow: ['GET'] };
+    if (s.length === 3 && a === 'workflows' && b !== undefined && c === 'execute')
+      return method === 'POST' ? execute(b) : { allow: ['POST'] };
     return undefined;
   },
 };

@@ -17,9 +17,21 @@ import {
 
 type Api = 'legacy' | 'current';
 
-const STATUS: Record<Phase, string> = { queued: 'queued', running: 'running', completed: 'completed', failed: 'failed', cancelled: 'cancelled' };
+const STATUS: Record<Phase, string> = {
+  queued: 'queued',
+  running: 'running',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
 // EachLabs has no "pending" step: a step that has not started yet is "queued".
-const STEP_STATUS: Record<StepPhase, string> = { pending: 'queued', running: 'running', completed: 'completed', failed: 'failed', cancelled: 'cancelled' };
+const STEP_STATUS: Record<StepPhase, string> = {
+  pending: 'queued',
+  running: 'running',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
 const MODELS = ['openai-chatgpt-5', 'flux-1-1-pro', 'topaz-upscale', 'kling-v2'];
 
 function error(status: number, message: string, requestId: string): Reply {
@@ -30,7 +42,9 @@ function error(status: number, message: string, requestId: string): Reply {
 function stepOutput(record: ExecutionRecord, index: number, origin: string): unknown {
   const step = record.script.steps[index]!;
   if (step.hasOutput) return step.output;
-  return index === 0 ? `Simulated output of ${step.name}` : [fileUrl(origin, 'eachlabs', record.executionId, `${step.name}.png`)];
+  return index === 0
+    ? `Simulated output of ${step.name}`
+    : [fileUrl(origin, 'eachlabs', record.executionId, `${step.name}.png`)];
 }
 
 function primary(output: unknown): unknown {
@@ -140,7 +154,11 @@ function list(workflowId: string): Route {
       const page = matching.slice(offset, offset + limit);
       return {
         status: 200,
-        json: { executions: page.map((e) => summary(e, e.at(ctx.now))), offset: offset + page.length, total_count: matching.length },
+        json: {
+          executions: page.map((e) => summary(e, e.at(ctx.now))),
+          offset: offset + page.length,
+          total_count: matching.length,
+        },
       };
     },
   };
@@ -152,10 +170,15 @@ function triggerBody(ctx: RequestContext): { inputs?: Record<string, unknown>; v
   const body = objectBody(ctx.body);
   if (!body) return 'request body must be a JSON object';
   const inputs = body['inputs'];
-  if (inputs !== undefined && (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))) return 'inputs must be an object';
+  if (inputs !== undefined && (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)))
+    return 'inputs must be an object';
   const versionId = body['version_id'];
-  if (versionId !== undefined && (typeof versionId !== 'string' || versionId === '')) return 'version_id must be a string';
-  return { ...(inputs === undefined ? {} : { inputs: inputs as Record<string, unknown> }), ...(versionId === undefined ? {} : { versionId }) };
+  if (versionId !== undefined && (typeof versionId !== 'string' || versionId === ''))
+    return 'version_id must be a string';
+  return {
+    ...(inputs === undefined ? {} : { inputs: inputs as Record<string, unknown> }),
+    ...(versionId === undefined ? {} : { versionId }),
+  };
 }
 
 function trigger(api: Api, workflowId: string, versionId?: string): Route {
@@ -173,7 +196,14 @@ function trigger(api: Api, workflowId: string, versionId?: string): Route {
       });
       if (api === 'current') return { status: 202, json: { execution_id: record.executionId, status: 'queued' } };
       const state = record.at(ctx.now);
-      return { status: 202, json: { execution_id: record.executionId, status: STATUS[state.phase], started_at: isoSeconds(state.createdAt) } };
+      return {
+        status: 202,
+        json: {
+          execution_id: record.executionId,
+          status: STATUS[state.phase],
+          started_at: isoSeconds(state.createdAt),
+        },
+      };
     },
   };
 }
@@ -214,7 +244,10 @@ function dialect(api: Api, prefix: string): Dialect {
     api,
     prefix,
     auth: (headers, apiKey) =>
-      judge(api === 'current' ? [header(headers, 'x-api-key'), bearer(headers)] : [header(headers, 'x-api-key')], apiKey),
+      judge(
+        api === 'current' ? [header(headers, 'x-api-key'), bearer(headers)] : [header(headers, 'x-api-key')],
+        apiKey,
+      ),
     unauthorized: (_outcome, requestId) => error(401, 'Invalid or missing API key', requestId),
     error,
     // EachLabs documents no hint header; the simulator adds Retry-After so clients have one to honour.
@@ -225,17 +258,21 @@ function dialect(api: Api, prefix: string): Dialect {
     }),
     match(method, s) {
       const [a, b, c] = s;
-      const only = (allowed: string, route: () => Route): Route | { allow: string[] } => (method === allowed ? route() : { allow: [allowed] });
+      const only = (allowed: string, route: () => Route): Route | { allow: string[] } =>
+        method === allowed ? route() : { allow: [allowed] };
       if (s.length === 2 && a === 'executions' && b !== undefined) return only('GET', () => status(api, b));
       if (api === 'legacy') {
-        if (s.length === 3 && a === 'workflows' && b !== undefined && c === 'executions') return only('GET', () => list(b));
+        if (s.length === 3 && a === 'workflows' && b !== undefined && c === 'executions')
+          return only('GET', () => list(b));
         if (s.length === 2 && a !== undefined && b === 'trigger') return only('POST', () => trigger(api, a));
         if (s.length === 2 && a !== undefined && b === 'bulk-trigger') return only('POST', () => bulkTrigger(a));
         return undefined;
       }
       if (s.length === 2 && a !== undefined && b === 'executions') return only('GET', () => list(a));
-      if (s.length === 3 && a === 'trigger' && b !== undefined && c !== undefined) return only('POST', () => trigger(api, b, c));
-      if (s.length === 3 && a === 'bulk-trigger' && b !== undefined && c !== undefined) return only('POST', () => bulkTrigger(b, c));
+      if (s.length === 3 && a === 'trigger' && b !== undefined && c !== undefined)
+        return only('POST', () => trigger(api, b, c));
+      if (s.length === 3 && a === 'bulk-trigger' && b !== undefined && c !== undefined)
+        return only('POST', () => bulkTrigger(b, c));
       return undefined;
     },
   };

@@ -179,7 +179,11 @@ export class ExecutionStore {
 
   constructor(options: StoreOptions) {
     this.options = options;
-    this.defaultWorkflows = { modelslab: options.ids.uuid(), eachlabs: options.ids.uuid(), datalab: String(options.ids.int(400, 499)) };
+    this.defaultWorkflows = {
+      modelslab: options.ids.uuid(),
+      eachlabs: options.ids.uuid(),
+      datalab: String(options.ids.int(400, 499)),
+    };
   }
 
   /**
@@ -188,7 +192,10 @@ export class ExecutionStore {
    */
   create(provider: SimulatedProvider, script?: unknown, overrides: ExecutionScript = {}): ExecutionRecord {
     if (!(provider in this.byProvider)) {
-      throw new ConfigError(`Expected \`provider\` to be 'modelslab', 'eachlabs' or 'datalab', got ${JSON.stringify(provider)}`, { option: 'provider' });
+      throw new ConfigError(
+        `Expected \`provider\` to be 'modelslab', 'eachlabs' or 'datalab', got ${JSON.stringify(provider)}`,
+        { option: 'provider' },
+      );
     }
     const own = checkScript(provider, script);
     const defaults = checkScript(provider, this.options.defaultScript?.(provider), 'defaultScript');
@@ -196,7 +203,10 @@ export class ExecutionStore {
     const resolved = resolveScript(provider, [defaults, own, overrides], generated, this.defaultWorkflows[provider]);
     const id = resolved.executionId ?? this.nextId(provider);
     const executions = this.byProvider[provider];
-    if (executions.has(id)) throw new ConfigError(`Expected \`script.executionId\` to be unused, got ${JSON.stringify(id)}`, { option: 'script.executionId' });
+    if (executions.has(id))
+      throw new ConfigError(`Expected \`script.executionId\` to be unused, got ${JSON.stringify(id)}`, {
+        option: 'script.executionId',
+      });
     const record = new ExecutionRecord(provider, id, resolved, this.options.now);
     executions.set(id, record);
     return record;

@@ -2,11 +2,27 @@
 import { isTerminal } from '../core/model.js';
 import type { ExecutionRecord } from './execution.js';
 import type { Phase } from './timeline.js';
-import { fileUrl, header, isoSeconds, judge, objectBody, type Dialect, type Reply, type RequestContext, type Route } from './wire.js';
+import {
+  fileUrl,
+  header,
+  isoSeconds,
+  judge,
+  objectBody,
+  type Dialect,
+  type Reply,
+  type RequestContext,
+  type Route,
+} from './wire.js';
 
 const PREFIX = '/modelslab/api/v1/workflows';
 
-const STATUS: Record<Phase, string> = { queued: 'pending', running: 'running', completed: 'completed', failed: 'failed', cancelled: 'cancelled' };
+const STATUS: Record<Phase, string> = {
+  queued: 'pending',
+  running: 'running',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
 
 function error(status: number, message: string): Reply {
   return { status, json: { status: 'error', message } };
@@ -31,10 +47,14 @@ function modelslabBody(record: ExecutionRecord, { now, origin }: RequestContext)
     },
   };
   if (state.phase === 'completed') {
-    const output = record.script.hasOutput ? record.script.output : [fileUrl(origin, 'modelslab', record.executionId, 'image1.png')];
+    const output = record.script.hasOutput
+      ? record.script.output
+      : [fileUrl(origin, 'modelslab', record.executionId, 'image1.png')];
     body['output'] = {
       output,
-      proxy_links: Array.isArray(output) ? (output as unknown[]).map((u) => (typeof u === 'string' ? u.replace('/files/', '/files/proxy/') : u)) : [],
+      proxy_links: Array.isArray(output)
+        ? (output as unknown[]).map((u) => (typeof u === 'string' ? u.replace('/files/', '/files/proxy/') : u))
+        : [],
       status: 'success',
     };
   }

@@ -59,23 +59,40 @@ export function serveOutput(
 ): { reply: Reply; executionId: string | undefined } {
   const verdict = signer.check(path, query, now);
   if (verdict === 'bad-signature') {
-    return { reply: storageError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.', 403), executionId: undefined };
+    return {
+      reply: storageError(
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided.',
+        403,
+      ),
+      executionId: undefined,
+    };
   }
-  if (verdict === 'expired') return { reply: storageError('AccessDenied', 'Request has expired', 403), executionId: undefined };
+  if (verdict === 'expired')
+    return { reply: storageError('AccessDenied', 'Request has expired', 403), executionId: undefined };
   const names = segments.map((s, i) => (i === segments.length - 1 ? s.replace(/\.json$/, '') : s));
-  if (names.length < 3 || names.length > 4) return { reply: storageError('NoSuchKey', 'The specified key does not exist.', 404), executionId: undefined };
+  if (names.length < 3 || names.length > 4)
+    return { reply: storageError('NoSuchKey', 'The specified key does not exist.', 404), executionId: undefined };
   const [provider, executionId, stepName, fileKey] = names;
   const record = provider === 'datalab' && executionId !== undefined ? store.get('datalab', executionId) : undefined;
   const step = record?.at(now).steps.find((s) => s.name === stepName);
-  const keyFits = record?.script.nested ? fileKey !== undefined && record.script.nested.includes(fileKey) : fileKey === undefined;
+  const keyFits = record?.script.nested
+    ? fileKey !== undefined && record.script.nested.includes(fileKey)
+    : fileKey === undefined;
   if (!record || !step || !keyFits || step.phase === 'pending' || step.phase === 'running') {
     return { reply: storageError('NoSuchKey', 'The specified key does not exist.', 404), executionId };
   }
   const scripted = record.script.steps[step.index]!;
-  const where = { execution_id: Number(record.executionId), unique_name: step.name, ...(fileKey === undefined ? {} : { file_key: fileKey }) };
+  const where = {
+    execution_id: Number(record.executionId),
+    unique_name: step.name,
+    ...(fileKey === undefined ? {} : { file_key: fileKey }),
+  };
   let json: unknown;
   if (step.phase === 'completed') {
-    json = scripted.hasOutput ? scripted.output : { ...where, result: { text: `Simulated ${step.name} output`, pages: 1 } };
+    json = scripted.hasOutput
+      ? scripted.output
+      : { ...where, result: { text: `Simulated ${step.name} output`, pages: 1 } };
   } else {
     json = { ...where, error: step.phase === 'cancelled' ? 'Execution cancelled' : scripted.error };
   }

@@ -206,7 +206,10 @@ export function checkScript(provider: SimulatedProvider, script: unknown, option
       const at = `${option}.steps[${i}]`;
       if (typeof raw !== 'object' || raw === null) fail(at, 'an object', raw);
       const step = raw as Record<string, unknown>;
-      const checked: ScriptStep = { name: text(`${at}.name`, step['name']), durationMs: nonNegative(`${at}.durationMs`, step['durationMs']) };
+      const checked: ScriptStep = {
+        name: text(`${at}.name`, step['name']),
+        durationMs: nonNegative(`${at}.durationMs`, step['durationMs']),
+      };
       if (step['fails'] !== undefined) {
         if (typeof step['fails'] !== 'boolean') fail(`${at}.fails`, 'a boolean', step['fails']);
         checked.fails = step['fails'];
@@ -229,17 +232,20 @@ export function checkScript(provider: SimulatedProvider, script: unknown, option
   for (const key of ['workflowId', 'workflowName', 'versionId', 'bulkId', 'executionId'] as const) {
     if (s[key] !== undefined) out[key] = text(`${option}.${key}`, s[key]);
   }
-  const integerIds = provider === 'datalab' ? ['workflowId', 'executionId'] : provider === 'modelslab' ? ['executionId'] : [];
+  const integerIds =
+    provider === 'datalab' ? ['workflowId', 'executionId'] : provider === 'modelslab' ? ['executionId'] : [];
   for (const key of integerIds as ('workflowId' | 'executionId')[]) {
     const value = out[key];
-    if (value !== undefined && !/^[1-9]\d{0,14}$/.test(value)) fail(`${option}.${key}`, `a whole number (as a string) for ${provider}`, value);
+    if (value !== undefined && !/^[1-9]\d{0,14}$/.test(value))
+      fail(`${option}.${key}`, `a whole number (as a string) for ${provider}`, value);
   }
   if (s['inputs'] !== undefined) out.inputs = requireObject(`${option}.inputs`, s['inputs']);
   if ('output' in s) out.output = s['output'];
   if (s['nested'] !== undefined) {
     const nested = s['nested'];
     if (typeof nested === 'boolean') out.nested = nested;
-    else if (Array.isArray(nested) && nested.length > 0) out.nested = nested.map((k, i) => text(`${option}.nested[${i}]`, k));
+    else if (Array.isArray(nested) && nested.length > 0)
+      out.nested = nested.map((k, i) => text(`${option}.nested[${i}]`, k));
     else fail(`${option}.nested`, 'a boolean or a non-empty array of file keys', nested);
   }
   return out;
@@ -253,17 +259,20 @@ export function resolveScript(
   defaultWorkflowId: string,
 ): ResolvedScript {
   const merged: ExecutionScript = Object.assign({}, ...layers) as ExecutionScript;
-  const steps = (merged.steps ?? generated.steps).map(
-    (step): ResolvedStep => ({
-      name: step.name,
-      durationMs: step.durationMs,
-      fails: step.fails ?? false,
-      error: step.error ?? `${step.name} failed: simulated failure`,
-      output: step.output,
-      hasOutput: 'output' in step,
-    }),
-  );
-  const nested = merged.nested === true ? ['file_0', 'file_1'] : Array.isArray(merged.nested) ? [...(merged.nested as string[])] : undefined;
+  const steps = (merged.steps ?? generated.steps).map((step): ResolvedStep => ({
+    name: step.name,
+    durationMs: step.durationMs,
+    fails: step.fails ?? false,
+    error: step.error ?? `${step.name} failed: simulated failure`,
+    output: step.output,
+    hasOutput: 'output' in step,
+  }));
+  const nested =
+    merged.nested === true
+      ? ['file_0', 'file_1']
+      : Array.isArray(merged.nested)
+        ? [...(merged.nested as string[])]
+        : undefined;
   return {
     steps,
     queuedMs: merged.queuedMs ?? generated.queuedMs,

@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../core/errors.js';
 import { assertPositive, assertPositiveInteger, describe, fail } from '../core/options.js';
@@ -11,7 +17,16 @@ import { modelslab } from './modelslab.js';
 import { OutputSigner, serveFile, serveOutput } from './outputs.js';
 import { streams } from './random.js';
 import { checkScript, type ExecutionScript, type SimulatedProvider } from './script.js';
-import { bearer, header, judge, type AuthOutcome, type Dialect, type Reply, type RequestBody, type SimulatorEndpoint } from './wire.js';
+import {
+  bearer,
+  header,
+  judge,
+  type AuthOutcome,
+  type Dialect,
+  type Reply,
+  type RequestBody,
+  type SimulatorEndpoint,
+} from './wire.js';
 
 /**
  * How the simulator is set up. Every field is optional.
@@ -230,24 +245,35 @@ const PREFLIGHT = {
   'access-control-max-age': '600',
 };
 const SECRET_PARAM = /^(key|api[-_]?key|token|access[-_]?token|secret|signature|x-amz-signature|auth|authorization)$/i;
-const REASONS: Record<number, string> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+const REASONS: Record<number, string> = {
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
 
 function checkOptions(options: unknown): SimulatorOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) {
-    throw new ConfigError(`Expected simulator options to be an object, got ${describe(options)}`, { option: 'options' });
+    throw new ConfigError(`Expected simulator options to be an object, got ${describe(options)}`, {
+      option: 'options',
+    });
   }
   const o = options as SimulatorOptions;
   if (o.apiKey !== undefined && (typeof o.apiKey !== 'string' || o.apiKey.trim() === '')) {
     throw new ConfigError(`Expected \`apiKey\` to be a non-empty string, got ${typeof o.apiKey}`, { option: 'apiKey' });
   }
-  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) fail('seed', 'a finite number', o.seed);
+  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed)))
+    fail('seed', 'a finite number', o.seed);
   if (o.now !== undefined && typeof o.now !== 'function') fail('now', 'a function', o.now);
-  if (o.port !== undefined && (typeof o.port !== 'number' || !Number.isInteger(o.port) || o.port < 0 || o.port > 65_535)) {
+  if (
+    o.port !== undefined &&
+    (typeof o.port !== 'number' || !Number.isInteger(o.port) || o.port < 0 || o.port > 65_535)
+  ) {
     fail('port', 'a whole number from 0 to 65535', o.port);
   }
   if (o.outputUrlTtlMs !== undefined) assertPositive('outputUrlTtlMs', o.outputUrlTtlMs);
-  if (o.defaultScript !== undefined && typeof o.defaultScript !== 'function') checkScript('modelslab', o.defaultScript, 'defaultScript');
+  if (o.defaultScript !== undefined && typeof o.defaultScript !== 'function')
+    checkScript('modelslab', o.defaultScript, 'defaultScript');
   if (o.rateLimits !== undefined) {
     if (typeof o.rateLimits !== 'object' || o.rateLimits === null) fail('rateLimits', 'an object', o.rateLimits);
     for (const provider of ['modelslab', 'eachlabs', 'datalab'] as const) {
@@ -262,7 +288,8 @@ function checkOptions(options: unknown): SimulatorOptions {
 
 function redact(params: URLSearchParams, apiKey: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of params) out[name] = SECRET_PARAM.test(name) || value.includes(apiKey) ? '[REDACTED]' : value;
+  for (const [name, value] of params)
+    out[name] = SECRET_PARAM.test(name) || value.includes(apiKey) ? '[REDACTED]' : value;
   return out;
 }
 
@@ -298,12 +325,15 @@ async function readBody(req: IncomingMessage): Promise<RequestBody | 'too-large'
 
 function write(res: ServerResponse, reply: Reply, malformed?: 'truncated' | 'invalid'): void {
   if (res.destroyed || res.headersSent) return;
-  let payload: Buffer = reply.raw === undefined ? Buffer.from(JSON.stringify(reply.json ?? null)) : Buffer.from(reply.raw);
+  let payload: Buffer =
+    reply.raw === undefined ? Buffer.from(JSON.stringify(reply.json ?? null)) : Buffer.from(reply.raw);
   if (reply.status === 204) payload = Buffer.alloc(0);
   else if (malformed && reply.raw === undefined) payload = malform(payload, malformed);
   res.writeHead(reply.status, {
     ...CORS,
-    ...(reply.status === 204 ? {} : { 'content-type': reply.contentType ?? 'application/json', 'content-length': String(payload.length) }),
+    ...(reply.status === 204
+      ? {}
+      : { 'content-type': reply.contentType ?? 'application/json', 'content-length': String(payload.length) }),
     ...reply.headers,
   });
   res.end(payload);
@@ -479,7 +509,16 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     } else if (body === 'too-large') {
       reply = dialect.error(413, 'Request body too large', requestId);
     } else {
-      const ctx = { now: time, origin, query: url.searchParams, body, store, signer, requestId, uuid: () => random.ids.uuid() };
+      const ctx = {
+        now: time,
+        origin,
+        query: url.searchParams,
+        body,
+        store,
+        signer,
+        requestId,
+        uuid: () => random.ids.uuid(),
+      };
       try {
         reply = match.handle(ctx);
       } catch (error) {

@@ -34,9 +34,19 @@ export interface ExecutionState {
  * pending; a cancel stops the running step where it is. Nothing runs on a timer, so a test can
  * move the clock anywhere, even backwards.
  */
-export function stateAt(script: ResolvedScript, createdAt: number, cancelledAt: number | undefined, now: number): ExecutionState {
+export function stateAt(
+  script: ResolvedScript,
+  createdAt: number,
+  cancelledAt: number | undefined,
+  now: number,
+): ExecutionState {
   const scriptedCancel = script.cancelAfterMs === undefined ? undefined : createdAt + script.cancelAfterMs;
-  const cancelAt = cancelledAt === undefined ? scriptedCancel : scriptedCancel === undefined ? cancelledAt : Math.min(cancelledAt, scriptedCancel);
+  const cancelAt =
+    cancelledAt === undefined
+      ? scriptedCancel
+      : scriptedCancel === undefined
+        ? cancelledAt
+        : Math.min(cancelledAt, scriptedCancel);
   const t = Math.max(now, createdAt);
   // Nothing happens after a cancel: the horizon is the earlier of now and the cancel.
   const horizon = cancelAt === undefined ? t : Math.min(t, cancelAt);
@@ -80,9 +90,25 @@ export function stateAt(script: ResolvedScript, createdAt: number, cancelledAt: 
         step.completedAt = cancelAt;
       }
     }
-    return { phase: 'cancelled', createdAt, startedAt, completedAt: cancelAt, updatedAt: Math.max(updatedAt, cancelAt), steps, error: undefined };
+    return {
+      phase: 'cancelled',
+      createdAt,
+      startedAt,
+      completedAt: cancelAt,
+      updatedAt: Math.max(updatedAt, cancelAt),
+      steps,
+      error: undefined,
+    };
   }
-  return { phase: startedAt === undefined ? 'queued' : 'running', createdAt, startedAt, completedAt: undefined, updatedAt, steps, error: undefined };
+  return {
+    phase: startedAt === undefined ? 'queued' : 'running',
+    createdAt,
+    startedAt,
+    completedAt: undefined,
+    updatedAt,
+    steps,
+    error: undefined,
+  };
 }
 
 /** When an execution ends if nothing cancels it: after the queue and every step up to the first failing one. */

@@ -94,7 +94,8 @@ export class HttpClient {
     this.provider = options.provider;
     this.baseUrl = parseBaseUrl(options.baseUrl, options.provider);
     assertPositive('requestTimeoutMs', options.requestTimeoutMs, MAX_TIMER_MS, options.provider);
-    if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch', 'a function', options.fetch, options.provider);
+    if (options.fetch !== undefined && typeof options.fetch !== 'function')
+      fail('fetch', 'a function', options.fetch, options.provider);
   }
 
   /** The URL a request goes to. Never carries a secret. */
@@ -103,7 +104,11 @@ export class HttpClient {
     const base = url.pathname.replace(/\/+$/, '');
     // URL parsing resolves `.` and `..` segments (encoded or not), so no encoding can keep them in place.
     const dot = path.find((p) => String(p) === '.' || String(p) === '..');
-    if (dot !== undefined) throw new ConfigError(`Expected an id other than ${describe(String(dot))}`, { option: 'id', provider: this.provider });
+    if (dot !== undefined)
+      throw new ConfigError(`Expected an id other than ${describe(String(dot))}`, {
+        option: 'id',
+        provider: this.provider,
+      });
     url.pathname = [base, ...path.map((p) => encodeURIComponent(String(p)))].join('/');
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     return url;
@@ -128,7 +133,10 @@ export class HttpClient {
    * Fetches a URL of another origin (a presigned output): no API key, no provider headers.
    * Returns the parsed JSON when the content type says JSON, the text otherwise.
    */
-  async download(url: URL, req: { signal?: AbortSignal | undefined; executionId?: string | undefined }): Promise<unknown> {
+  async download(
+    url: URL,
+    req: { signal?: AbortSignal | undefined; executionId?: string | undefined },
+  ): Promise<unknown> {
     const response = await this.send(url, { method: 'GET', headers: { accept: 'application/json, */*' } }, req);
     const text = await this.text(response, req);
     if (!response.ok) {
@@ -162,7 +170,11 @@ export class HttpClient {
     return scrub(text, this.options.secrets);
   }
 
-  private async send(url: URL, init: RequestInit, req: { signal?: AbortSignal | undefined; executionId?: string | undefined }): Promise<Response> {
+  private async send(
+    url: URL,
+    init: RequestInit,
+    req: { signal?: AbortSignal | undefined; executionId?: string | undefined },
+  ): Promise<Response> {
     const fetchImpl = this.options.fetch ?? (await defaultFetch());
     const controller = new AbortController();
     const timeoutMs = this.options.requestTimeoutMs;
@@ -180,7 +192,10 @@ export class HttpClient {
       if (req.signal?.aborted) throw req.signal.reason ?? abortError();
       const fields = { provider: this.provider, executionId: req.executionId, cause: this.scrubError(error) };
       if (timedOut) {
-        throw new TimeoutError(`${this.provider}: request timed out after ${timeoutMs} ms`, { ...fields, phase: 'request' });
+        throw new TimeoutError(`${this.provider}: request timed out after ${timeoutMs} ms`, {
+          ...fields,
+          phase: 'request',
+        });
       }
       const reason = error instanceof Error ? error.message : String(error);
       throw new NetworkError(this.scrub(`${this.provider}: request failed: ${reason}`), fields);
@@ -190,7 +205,10 @@ export class HttpClient {
     }
   }
 
-  private async text(response: Response, req: { signal?: AbortSignal | undefined; executionId?: string | undefined }): Promise<string> {
+  private async text(
+    response: Response,
+    req: { signal?: AbortSignal | undefined; executionId?: string | undefined },
+  ): Promise<string> {
     try {
       return await response.text();
     } catch (error) {
@@ -221,8 +239,11 @@ export class HttpClient {
         parseRetryAfter(response.headers.get('retry-after')) ??
         details.retryAfterMs ??
         (response.status === 429 ? this.options.defaultRetryAfterMs : undefined);
-      const what = details.message ?? (response.ok ? undefined : parsed || text === '' ? response.statusText : text.slice(0, 200));
-      const message = this.scrub(`${this.provider}: ${what || 'request failed'} (HTTP ${response.status}, ${req.method ?? 'GET'} ${url.pathname})`);
+      const what =
+        details.message ?? (response.ok ? undefined : parsed || text === '' ? response.statusText : text.slice(0, 200));
+      const message = this.scrub(
+        `${this.provider}: ${what || 'request failed'} (HTTP ${response.status}, ${req.method ?? 'GET'} ${url.pathname})`,
+      );
       const error = { ...fields, retryAfterMs: hint };
       if (!response.ok) throw errorFromStatus(response.status, message, error);
       // A 2xx that says it failed: a hint to wait means "slow down"; anything else is final.
@@ -273,14 +294,18 @@ export function parseHttpUrl(option: string, value: unknown, provider: string): 
     url = undefined;
   }
   if (url === undefined) return fail(option, 'an absolute URL', value, provider);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(option, 'an http or https URL', url.protocol, provider);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    fail(option, 'an http or https URL', url.protocol, provider);
   return url;
 }
 
 function parseBaseUrl(value: unknown, provider: string): URL {
   const url = parseHttpUrl('baseUrl', value, provider);
   if (url.username || url.password) {
-    throw new ConfigError('Expected `baseUrl` without credentials; pass the key as `apiKey`', { option: 'baseUrl', provider });
+    throw new ConfigError('Expected `baseUrl` without credentials; pass the key as `apiKey`', {
+      option: 'baseUrl',
+      provider,
+    });
   }
   url.search = '';
   url.hash = '';
@@ -299,7 +324,9 @@ async function defaultFetch(): Promise<FetchLike> {
   crossFetch ??= import('cross-fetch').then((m) => {
     const found = (m.default ?? m.fetch) as unknown;
     if (typeof found !== 'function') {
-      throw new ConfigError('No fetch implementation is available here: pass one as the `fetch` option', { option: 'fetch' });
+      throw new ConfigError('No fetch implementation is available here: pass one as the `fetch` option', {
+        option: 'fetch',
+      });
     }
     return found as FetchLike;
   });

@@ -11,7 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type ExecutionScript, type SimulatedProvider, type Simulator } from '../../src/testing/index.js';
+import {
+  startSimulator,
+  type ExecutionScript,
+  type SimulatedProvider,
+  type Simulator,
+} from '../../src/testing/index.js';
 import tsupConfig from '../../tsup.config.js';
 import { serveStatic, type StaticServer } from './serve.js';
 
@@ -103,7 +108,9 @@ async function waitForSteps(page: Page, expected: Record<string, string[]>, prob
     .catch(async (error: unknown) => {
       const shows = JSON.stringify(await readCards(page));
       const logged = JSON.stringify(problems);
-      throw new Error(`The page never showed ${JSON.stringify(expected)}; it shows ${shows} and logged ${logged}`, { cause: error });
+      throw new Error(`The page never showed ${JSON.stringify(expected)}; it shows ${shows} and logged ${logged}`, {
+        cause: error,
+      });
     });
 }
 
@@ -127,7 +134,12 @@ describe.skipIf(skip)('the browser example in headless Chromium', () => {
     if (esm === undefined) throw new Error('tsup.config.ts has no unbundled ESM config');
     await build({ ...esm, dts: false, outDir, config: false, silent: true });
 
-    sim = await startSimulator({ apiKey: SIM_KEY, seed: 5, now: () => now, defaultScript: (provider) => SCRIPTS[provider] });
+    sim = await startSimulator({
+      apiKey: SIM_KEY,
+      seed: 5,
+      now: () => now,
+      defaultScript: (provider) => SCRIPTS[provider],
+    });
     site = await serveStatic(ROOT, { mounts: { '/dist/': outDir } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -147,7 +159,9 @@ describe.skipIf(skip)('the browser example in headless Chromium', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
     });
-    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+    page.on('requestfailed', (request) =>
+      problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -163,7 +177,11 @@ describe.skipIf(skip)('the browser example in headless Chromium', () => {
     // Started, nothing has moved yet: every execution is queued, its steps waiting.
     await waitForSteps(
       page,
-      { modelslab: ['pending', 'pending'], eachlabs: ['queued', 'queued', 'queued'], datalab: ['pending', 'pending', 'pending'] },
+      {
+        modelslab: ['pending', 'pending'],
+        eachlabs: ['queued', 'queued', 'queued'],
+        datalab: ['pending', 'pending', 'pending'],
+      },
       problems,
     );
     await page.waitForSelector('.execution[data-execution-id]:nth-child(3)');
@@ -177,7 +195,11 @@ describe.skipIf(skip)('the browser example in headless Chromium', () => {
     now = T0 + 900;
     await waitForSteps(
       page,
-      { modelslab: ['completed', 'running'], eachlabs: ['completed', 'running', 'queued'], datalab: ['completed', 'running', 'pending'] },
+      {
+        modelslab: ['completed', 'running'],
+        eachlabs: ['completed', 'running', 'queued'],
+        datalab: ['completed', 'running', 'pending'],
+      },
       problems,
     );
     expect((await readCards(page)).map((c) => c.status)).toEqual(['running', 'running', 'running']);
@@ -188,9 +210,17 @@ describe.skipIf(skip)('the browser example in headless Chromium', () => {
     now = T0 + 10_000;
     await page.waitForSelector('#done:not([hidden])', { timeout: 10_000 });
     const cards = await readCards(page);
-    const shown = cards.map((c) => ({ provider: c.provider, status: c.status, steps: c.steps.map((s) => `${s.name}:${s.status}:${s.mark}`) }));
+    const shown = cards.map((c) => ({
+      provider: c.provider,
+      status: c.status,
+      steps: c.steps.map((s) => `${s.name}:${s.status}:${s.mark}`),
+    }));
     expect(shown).toEqual([
-      { provider: 'modelslab', status: 'completed', steps: ['Text to Image:completed:✓', 'Image Upscaler:completed:✓'] },
+      {
+        provider: 'modelslab',
+        status: 'completed',
+        steps: ['Text to Image:completed:✓', 'Image Upscaler:completed:✓'],
+      },
       {
         provider: 'eachlabs',
         status: 'completed',
@@ -217,7 +247,10 @@ describe.skipIf(skip)('the browser example in headless Chromium', () => {
     const starts = api.filter((r) => r.endpoint !== 'status').map((r) => `${r.provider}:${r.api ?? ''}:${r.endpoint}`);
     expect(starts.sort()).toEqual(['datalab::execute', 'eachlabs:current:trigger', 'modelslab::run']);
     for (const provider of ['modelslab', 'eachlabs', 'datalab'] as const) {
-      expect(api.filter((r) => r.provider === provider && r.endpoint === 'status').length, provider).toBeGreaterThanOrEqual(3);
+      expect(
+        api.filter((r) => r.provider === provider && r.endpoint === 'status').length,
+        provider,
+      ).toBeGreaterThanOrEqual(3);
     }
 
     // The key travelled only in headers to the simulator: never to the page's server, never
@@ -289,7 +322,10 @@ describe('serveStatic', () => {
       expect(await get('/examples/browser/')).toEqual([200, 'text/html; charset=utf-8']);
       expect(await get('/examples/browser/app.js')).toEqual([200, 'text/javascript; charset=utf-8']);
       expect(await get('/node_modules/tslib/tslib.es6.mjs')).toEqual([200, 'text/javascript; charset=utf-8']);
-      expect(await get('/node_modules/rxjs/dist/bundles/rxjs.umd.min.js.map')).toEqual([200, 'application/json; charset=utf-8']);
+      expect(await get('/node_modules/rxjs/dist/bundles/rxjs.umd.min.js.map')).toEqual([
+        200,
+        'application/json; charset=utf-8',
+      ]);
       expect(await get('/package.json')).toEqual([200, 'application/json; charset=utf-8']);
       expect(await get('/mounted/app.js')).toEqual([200, 'text/javascript; charset=utf-8']);
       expect((await get('/package.json', { method: 'POST', body: '{}' }))[0]).toBe(405);

@@ -67,7 +67,8 @@ async function locate(pathname: string, root: string, mounts: [string, string][]
   } catch {
     return undefined;
   }
-  if (segments.some((s) => s.startsWith('.') || s.includes('/') || s.includes('\\') || s.includes('\0'))) return undefined;
+  if (segments.some((s) => s.startsWith('.') || s.includes('/') || s.includes('\\') || s.includes('\0')))
+    return undefined;
   const mount = mounts.find(([prefix]) => pathname.startsWith(prefix));
   const base = mount ? mount[1] : root;
   const rest = mount ? segments.slice(mount[0].split('/').filter(Boolean).length) : segments;
@@ -102,7 +103,10 @@ async function locate(pathname: string, root: string, mounts: [string, string][]
 export async function serveStatic(root: string, options: StaticOptions = {}): Promise<StaticServer> {
   const realRoot = await realpath(root);
   const mounts = await Promise.all(
-    Object.entries(options.mounts ?? {}).map(async ([prefix, dir]): Promise<[string, string]> => [prefix, await realpath(dir)]),
+    Object.entries(options.mounts ?? {}).map(async ([prefix, dir]): Promise<[string, string]> => [
+      prefix,
+      await realpath(dir),
+    ]),
   );
   const requests: StaticRequest[] = [];
 

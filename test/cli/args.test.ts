@@ -15,7 +15,9 @@ function usage(argv: string[], env: Record<string, string> = {}): UsageError {
 
 describe('parseCommand', () => {
   it('parses watch with several ids, taking the key from the provider variable', () => {
-    const command = parseCommand(['watch', 'eachlabs', 'a', 'b', 'a', '--json', '--max-wait', '5000'], { EACHLABS_API_KEY: KEY });
+    const command = parseCommand(['watch', 'eachlabs', 'a', 'b', 'a', '--json', '--max-wait', '5000'], {
+      EACHLABS_API_KEY: KEY,
+    });
     expect(command).toEqual({
       command: 'watch',
       provider: 'eachlabs',
@@ -37,16 +39,36 @@ describe('parseCommand', () => {
 
   it('needs --workflow for modelslab and refuses it elsewhere', () => {
     expect(usage(['watch', 'modelslab', '12345', '--api-key', KEY]).message).toContain('--workflow');
-    expect(parseCommand(['watch', 'modelslab', '12345', '--workflow', 'wf', '--api-key', KEY], {})).toMatchObject({ workflowId: 'wf' });
+    expect(parseCommand(['watch', 'modelslab', '12345', '--workflow', 'wf', '--api-key', KEY], {})).toMatchObject({
+      workflowId: 'wf',
+    });
     expect(usage(['watch', 'eachlabs', 'x', '--workflow', 'wf', '--api-key', KEY]).message).toContain('modelslab only');
   });
 
   it('parses run with string and JSON inputs and the EachLabs version', () => {
     const command = parseCommand(
-      ['run', 'eachlabs', 'wf-1', '--input', 'prompt=a=b', '--input', 'steps:=30', '--version-id', 'v2', '--api', 'current'],
+      [
+        'run',
+        'eachlabs',
+        'wf-1',
+        '--input',
+        'prompt=a=b',
+        '--input',
+        'steps:=30',
+        '--version-id',
+        'v2',
+        '--api',
+        'current',
+      ],
       { EACHLABS_API_KEY: KEY },
     );
-    expect(command).toMatchObject({ command: 'run', workflowId: 'wf-1', inputs: { prompt: 'a=b', steps: 30 }, versionId: 'v2', api: 'current' });
+    expect(command).toMatchObject({
+      command: 'run',
+      workflowId: 'wf-1',
+      inputs: { prompt: 'a=b', steps: 30 },
+      versionId: 'v2',
+      api: 'current',
+    });
   });
 
   it.each([
@@ -88,16 +110,23 @@ describe('parseCommand', () => {
 
 describe('parseInputs', () => {
   it('reads key=value as a string and key:=json as JSON', () => {
-    expect(parseInputs(['a=1', 'b:=1', 'c:=["x"]', 'd=', 'e:=null'])).toEqual({ a: '1', b: 1, c: ['x'], d: '', e: null });
+    expect(parseInputs(['a=1', 'b:=1', 'c:=["x"]', 'd=', 'e:=null'])).toEqual({
+      a: '1',
+      b: 1,
+      c: ['x'],
+      d: '',
+      e: null,
+    });
   });
 });
 
 describe('candidateSecrets', () => {
   it('finds keys in both --api-key forms and in the provider variables', () => {
-    expect(candidateSecrets(['watch', '--api-key', 'key-one', '--api-key=key-two'], { MODELSLAB_API_KEY: 'key-three', HOME: '/root' }).sort()).toEqual([
-      'key-one',
-      'key-three',
-      'key-two',
-    ]);
+    expect(
+      candidateSecrets(['watch', '--api-key', 'key-one', '--api-key=key-two'], {
+        MODELSLAB_API_KEY: 'key-three',
+        HOME: '/root',
+      }).sort(),
+    ).toEqual(['key-one', 'key-three', 'key-two']);
   });
 });

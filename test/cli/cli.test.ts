@@ -11,7 +11,13 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${ROOT}dist/cli/main.js`;
 const SIM_KEY = 'sim-key-7c1e2f-cli-test';
 const WRONG_KEY = 'sk-WRONG-d3adb33f-9e1c-cli';
-const SHORT = { queuedMs: 0, steps: [{ name: 'one', durationMs: 300 }, { name: 'two', durationMs: 300 }] };
+const SHORT = {
+  queuedMs: 0,
+  steps: [
+    { name: 'one', durationMs: 300 },
+    { name: 'two', durationMs: 300 },
+  ],
+};
 
 interface Result {
   code: number | null;
@@ -21,9 +27,15 @@ interface Result {
 
 /** Runs the built CLI with a clean environment (no provider keys from the machine). */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/_API_KEY$/.test(k))) as Record<string, string>;
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/_API_KEY$/.test(k))) as Record<
+    string,
+    string
+  >;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...base, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...base, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -127,7 +139,16 @@ describe.concurrent('runwatch (built, as a child process)', () => {
   it('watch --json prints one parseable change per line and exits 0 when the execution completes', async () => {
     const { sim, advance } = await frozenSimulator();
     const execution = sim.createExecution('eachlabs', SHORT);
-    const pending = cli(['watch', 'eachlabs', execution.executionId, '--json', '--base-url', sim.baseUrls.eachlabs, '--api-key', SIM_KEY]);
+    const pending = cli([
+      'watch',
+      'eachlabs',
+      execution.executionId,
+      '--json',
+      '--base-url',
+      sim.baseUrls.eachlabs,
+      '--api-key',
+      SIM_KEY,
+    ]);
     await served(sim, (q) => q.endpoint === 'status' && q.executionId === execution.executionId && q.status === 200);
     advance(10_000);
     const r = await pending;
@@ -135,20 +156,33 @@ describe.concurrent('runwatch (built, as a child process)', () => {
     expect(r.code).toBe(0);
     const changes = ndjson(r.stdout);
     expect(changes.every((c) => c['executionId'] === execution.executionId)).toBe(true);
-    expect(changes.filter((c) => c['type'] === 'step-added').map((c) => (c['step'] as { key: string }).key)).toEqual(['one', 'two']);
+    expect(changes.filter((c) => c['type'] === 'step-added').map((c) => (c['step'] as { key: string }).key)).toEqual([
+      'one',
+      'two',
+    ]);
     // The first status change has `from: undefined`, which JSON leaves out.
     const first = changes.find((c) => c['type'] === 'execution-status');
     expect(first).not.toHaveProperty('from');
     expect(first?.['to']).toBe('running');
-    expect(changes.at(-1)).toEqual({ type: 'execution-status', executionId: execution.executionId, from: 'running', to: 'completed' });
+    expect(changes.at(-1)).toEqual({
+      type: 'execution-status',
+      executionId: execution.executionId,
+      from: 'running',
+      to: 'completed',
+    });
     expect(r.stdout).not.toContain(SIM_KEY);
   });
 
   it('watch --json exits 1 when the execution fails (Datalab)', async () => {
     const { sim, advance } = await frozenSimulator();
-    const execution = sim.createExecution('datalab', { queuedMs: 0, steps: [{ name: 'parse', durationMs: 200, fails: true }] });
+    const execution = sim.createExecution('datalab', {
+      queuedMs: 0,
+      steps: [{ name: 'parse', durationMs: 200, fails: true }],
+    });
     advance(10_000);
-    const r = await cli(['watch', 'datalab', execution.executionId, '--json', '--base-url', sim.baseUrls.datalab], { DATALAB_API_KEY: SIM_KEY });
+    const r = await cli(['watch', 'datalab', execution.executionId, '--json', '--base-url', sim.baseUrls.datalab], {
+      DATALAB_API_KEY: SIM_KEY,
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
     const last = ndjson(r.stdout).at(-1);
@@ -158,11 +192,27 @@ describe.concurrent('runwatch (built, as a child process)', () => {
   it('watch follows several ModelsLab executions at once and, piped, prints plain lines and each final status', async () => {
     const { sim, advance } = await frozenSimulator();
     const ok = sim.createExecution('modelslab', SHORT);
-    const bad = sim.createExecution('modelslab', { queuedMs: 0, workflowId: ok.workflowId, steps: [{ name: 'Text to Image', durationMs: 300, fails: true, error: 'Invalid prompt' }] });
-    advance(10_000);
-    const r = await cli(['watch', 'modelslab', ok.executionId, bad.executionId, '--workflow', ok.workflowId, '--base-url', sim.baseUrls.modelslab], {
-      MODELSLAB_API_KEY: SIM_KEY,
+    const bad = sim.createExecution('modelslab', {
+      queuedMs: 0,
+      workflowId: ok.workflowId,
+      steps: [{ name: 'Text to Image', durationMs: 300, fails: true, error: 'Invalid prompt' }],
     });
+    advance(10_000);
+    const r = await cli(
+      [
+        'watch',
+        'modelslab',
+        ok.executionId,
+        bad.executionId,
+        '--workflow',
+        ok.workflowId,
+        '--base-url',
+        sim.baseUrls.modelslab,
+      ],
+      {
+        MODELSLAB_API_KEY: SIM_KEY,
+      },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
     expect(r.stdout).not.toContain('\u001b['); // no cursor movement or colour when piped
@@ -174,7 +224,18 @@ describe.concurrent('runwatch (built, as a child process)', () => {
   it('run triggers the workflow with the inputs, then watches it to the end', async () => {
     const { sim, advance } = await frozenSimulator();
     const pending = cli(
-      ['run', 'eachlabs', 'wf-cli-test', '--input', 'prompt=a red fox', '--input', 'steps:=30', '--json', '--base-url', sim.baseUrls.eachlabs],
+      [
+        'run',
+        'eachlabs',
+        'wf-cli-test',
+        '--input',
+        'prompt=a red fox',
+        '--input',
+        'steps:=30',
+        '--json',
+        '--base-url',
+        sim.baseUrls.eachlabs,
+      ],
       { EACHLABS_API_KEY: SIM_KEY },
     );
     await served(sim, (q) => q.endpoint === 'status' && q.status === 200);
@@ -188,7 +249,9 @@ describe.concurrent('runwatch (built, as a child process)', () => {
     expect(changes.at(-1)).toMatchObject({ type: 'execution-status', executionId, to: 'completed' });
     const trigger = sim.requests.find((q) => q.endpoint === 'trigger' && q.status < 300);
     expect(trigger).toMatchObject({ method: 'POST', auth: 'ok' });
-    const body = (await (await fetch(`${sim.baseUrls.eachlabs}/executions/${String(executionId)}`, { headers: { 'x-api-key': SIM_KEY } })).json()) as {
+    const body = (await (
+      await fetch(`${sim.baseUrls.eachlabs}/executions/${String(executionId)}`, { headers: { 'x-api-key': SIM_KEY } })
+    ).json()) as {
       workflow_id: string;
       inputs: unknown;
     };
@@ -197,9 +260,22 @@ describe.concurrent('runwatch (built, as a child process)', () => {
 
   it('run shows the display when not --json (Datalab execute)', async () => {
     const { sim, advance } = await frozenSimulator();
-    const pending = cli(['run', 'datalab', '42', '--input', 'type=single_file', '--input', 'file_url=https://example.test/a.pdf', '--base-url', sim.baseUrls.datalab], {
-      DATALAB_API_KEY: SIM_KEY,
-    });
+    const pending = cli(
+      [
+        'run',
+        'datalab',
+        '42',
+        '--input',
+        'type=single_file',
+        '--input',
+        'file_url=https://example.test/a.pdf',
+        '--base-url',
+        sim.baseUrls.datalab,
+      ],
+      {
+        DATALAB_API_KEY: SIM_KEY,
+      },
+    );
     await served(sim, (q) => q.endpoint === 'status' && q.status === 200);
     advance(10_000);
     const r = await pending;
@@ -230,9 +306,12 @@ describe.concurrent('runwatch (built, as a child process)', () => {
   it('exits 3 when --max-wait passes before the execution ends', async () => {
     const { sim } = await frozenSimulator();
     const execution = sim.createExecution('eachlabs', { queuedMs: 0, steps: [{ name: 'slow', durationMs: 60_000 }] });
-    const r = await cli(['watch', 'eachlabs', execution.executionId, '--max-wait', '400', '--json', '--base-url', sim.baseUrls.eachlabs], {
-      EACHLABS_API_KEY: SIM_KEY,
-    });
+    const r = await cli(
+      ['watch', 'eachlabs', execution.executionId, '--max-wait', '400', '--json', '--base-url', sim.baseUrls.eachlabs],
+      {
+        EACHLABS_API_KEY: SIM_KEY,
+      },
+    );
     expect(r.code).toBe(3);
     // One line, naming the execution (once: no label in front when the message has the id).
     expect(r.stderr).toMatch(new RegExp(`^runwatch: [^\\n]*${execution.executionId}[^\\n]*400 ms\\n$`));

@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { Board, createRenderer, duration, type Screen } from '../../src/cli/display.js';
 import { errorLine, exitCodeOf, follow, type Sink } from '../../src/cli/follow.js';
 import { createOutput } from '../../src/cli/io.js';
-import { AuthenticationError, diff, type ExecutionSnapshot, type ExecutionStatus, type ExecutionUpdate, type StepSnapshot, type StepStatus } from '../../src/index.js';
+import {
+  AuthenticationError,
+  diff,
+  type ExecutionSnapshot,
+  type ExecutionStatus,
+  type ExecutionUpdate,
+  type StepSnapshot,
+  type StepStatus,
+} from '../../src/index.js';
 
 const T0 = Date.parse('2026-01-01T10:00:00Z');
 
@@ -19,7 +27,12 @@ function step(name: string, status: StepStatus, startedS?: number, completedS?: 
   };
 }
 
-function snapshot(id: string, status: ExecutionStatus, steps: StepSnapshot[], extra: Partial<ExecutionSnapshot> = {}): ExecutionSnapshot {
+function snapshot(
+  id: string,
+  status: ExecutionStatus,
+  steps: StepSnapshot[],
+  extra: Partial<ExecutionSnapshot> = {},
+): ExecutionSnapshot {
   return { provider: 'eachlabs', executionId: id, status, rawStatus: status, steps, raw: {}, ...extra };
 }
 
@@ -61,7 +74,9 @@ describe('Board', () => {
     const { lines } = await board(
       [
         [
-          snapshot('e1', 'running', [step('parse', 'running', 0), step('extract', 'pending')], { startedAt: new Date(T0).toISOString() }),
+          snapshot('e1', 'running', [step('parse', 'running', 0), step('extract', 'pending')], {
+            startedAt: new Date(T0).toISOString(),
+          }),
           snapshot('e1', 'failed', [step('parse', 'completed', 0, 2), step('extract', 'failed', 2, 3.5)], {
             startedAt: new Date(T0).toISOString(),
             completedAt: new Date(T0 + 3500).toISOString(),
@@ -87,7 +102,11 @@ describe('Board', () => {
     const { board: b } = await board(
       [
         [snapshot('e1', 'completed', [step('a', 'completed', 0, 1), step('b', 'completed', 1, 3)])],
-        [snapshot('e2', 'running', [step('a', 'completed', 0, 1), step('b', 'running', 1)], { startedAt: new Date(T0).toISOString() })],
+        [
+          snapshot('e2', 'running', [step('a', 'completed', 0, 1), step('b', 'running', 1)], {
+            startedAt: new Date(T0).toISOString(),
+          }),
+        ],
       ],
       () => now,
       3,
@@ -109,7 +128,11 @@ describe('Board', () => {
       snapshot('e1', 'running', [step('a', 'running', 0), step('late', 'running', 0)]),
     );
     const p = { executionId: 'e1', status: 'running' as const, total: 2, done: 0, failed: 0, ratio: 0 };
-    const a = { total: 1, done: false, byStatus: { queued: 0, running: 1, completed: 0, failed: 0, cancelled: 0, unknown: 0 } };
+    const a = {
+      total: 1,
+      done: false,
+      byStatus: { queued: 0, running: 1, completed: 0, failed: 0, cancelled: 0, unknown: 0 },
+    };
     b.apply(first!, p, a);
     now = T0 + 1_900;
     b.apply(second!, p, a);
@@ -123,7 +146,10 @@ describe('Board', () => {
   it('folds the steps of finished executions, then all, so the frame never outgrows the screen', async () => {
     const many = Array.from({ length: 12 }, (_, i) => step(`s${i}`, 'completed', i, i + 1));
     const { board: b } = await board(
-      [[snapshot('done', 'completed', many)], [snapshot('busy', 'running', [step('x', 'running', 0), step('y', 'pending')])]],
+      [
+        [snapshot('done', 'completed', many)],
+        [snapshot('busy', 'running', [step('x', 'running', 0), step('y', 'pending')])],
+      ],
       () => T0,
     );
     const roomy = b.frame({ columns: 80, rows: 40 });
@@ -138,11 +164,15 @@ describe('Board', () => {
   it('ends with a summary of every execution’s final status and the errors', async () => {
     const b = new Board({ title: 't', expected: 2, now: () => T0 });
     const [u] = updates(snapshot('e1', 'cancelled', []));
-    b.apply(u!, { executionId: 'e1', status: 'cancelled', total: 0, done: 0, failed: 0, ratio: 1 }, {
-      total: 1,
-      done: true,
-      byStatus: { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 1, unknown: 0 },
-    });
+    b.apply(
+      u!,
+      { executionId: 'e1', status: 'cancelled', total: 0, done: 0, failed: 0, ratio: 1 },
+      {
+        total: 1,
+        done: true,
+        byStatus: { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 1, unknown: 0 },
+      },
+    );
     b.fail('eachlabs e2: not found');
     const summary = b.summary();
     expect(summary[0]).toBe('2 executions in 0ms: 1 cancelled, 1 error');
@@ -163,7 +193,10 @@ describe('createRenderer', () => {
   it('moves back over the last frame and clears below it when live, until done()', () => {
     const stream = new PassThrough();
     const text = collect(stream);
-    const { render, done } = createRenderer({ ...screen(true, stream), scrub: (t) => t.replace('secret', '[REDACTED]') });
+    const { render, done } = createRenderer({
+      ...screen(true, stream),
+      scrub: (t) => t.replace('secret', '[REDACTED]'),
+    });
     render(['a', 'b secret']);
     render(['c']);
     done();
@@ -177,18 +210,36 @@ describe('follow', () => {
   it('keeps the other watches going when one errors, and maps the outcome to an exit code', async () => {
     const seen: string[] = [];
     const errors: string[] = [];
-    const sink: Sink = { update: (u) => seen.push(u.snapshot.executionId), error: (target, e) => errors.push(errorLine(e, target)) };
+    const sink: Sink = {
+      update: (u) => seen.push(u.snapshot.executionId),
+      error: (target, e) => errors.push(errorLine(e, target)),
+    };
     const outcome = await follow(
       [
-        { label: 'eachlabs e1', id: 'e1', updates: throwError(() => new AuthenticationError('eachlabs: Invalid or missing API key', { status: 401 })) },
-        { label: 'eachlabs e2', id: 'e2', updates: throwError(() => new Error('eachlabs: execution e2 not found\n(HTTP 404)')) },
-        { label: 'eachlabs ok', id: 'ok', updates: of(...updates(snapshot('ok', 'running', []), snapshot('ok', 'completed', []))) },
+        {
+          label: 'eachlabs e1',
+          id: 'e1',
+          updates: throwError(() => new AuthenticationError('eachlabs: Invalid or missing API key', { status: 401 })),
+        },
+        {
+          label: 'eachlabs e2',
+          id: 'e2',
+          updates: throwError(() => new Error('eachlabs: execution e2 not found\n(HTTP 404)')),
+        },
+        {
+          label: 'eachlabs ok',
+          id: 'ok',
+          updates: of(...updates(snapshot('ok', 'running', []), snapshot('ok', 'completed', []))),
+        },
       ],
       sink,
     );
     expect(seen).toEqual(['ok', 'ok']);
     // The label only where the message does not name the execution already; always one line.
-    expect(errors).toEqual(['eachlabs e1: eachlabs: Invalid or missing API key', 'eachlabs: execution e2 not found (HTTP 404)']);
+    expect(errors).toEqual([
+      'eachlabs e1: eachlabs: Invalid or missing API key',
+      'eachlabs: execution e2 not found (HTTP 404)',
+    ]);
     expect(exitCodeOf(outcome)).toBe(3);
     expect(exitCodeOf({ ...outcome, errors: [] })).toBe(0);
     expect(exitCodeOf({ ...outcome, errors: [], snapshots: [snapshot('x', 'failed', [])] })).toBe(1);

@@ -5,11 +5,21 @@ import { MAX_HINT_MS, clampHint } from '../../src/core/backoff.js';
 describe('resolveBackoff', () => {
   it('fills in the documented defaults', () => {
     expect(resolveBackoff()).toEqual(DEFAULT_BACKOFF);
-    expect(DEFAULT_BACKOFF).toMatchObject({ initialDelayMs: 3000, maxDelayMs: 10000, multiplier: 1.5, jitter: 'equal', resetOnChange: true, maxRetries: 5 });
+    expect(DEFAULT_BACKOFF).toMatchObject({
+      initialDelayMs: 3000,
+      maxDelayMs: 10000,
+      multiplier: 1.5,
+      jitter: 'equal',
+      resetOnChange: true,
+      maxRetries: 5,
+    });
   });
 
   it('layers options field by field, later layers winning, undefined ignored', () => {
-    const policy = resolveBackoff({ initialDelayMs: 200, maxDelayMs: 4000 }, { maxDelayMs: 8000, initialDelayMs: undefined });
+    const policy = resolveBackoff(
+      { initialDelayMs: 200, maxDelayMs: 4000 },
+      { maxDelayMs: 8000, initialDelayMs: undefined },
+    );
     expect(policy.initialDelayMs).toBe(200);
     expect(policy.maxDelayMs).toBe(8000);
   });
@@ -36,7 +46,9 @@ describe('resolveBackoff', () => {
     }
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as ConfigError).message).toContain(`backoff.${option}`);
-    expect((caught as ConfigError).message).toContain(String(typeof value === 'string' ? JSON.stringify(value) : value));
+    expect((caught as ConfigError).message).toContain(
+      String(typeof value === 'string' ? JSON.stringify(value) : value),
+    );
     expect((caught as ConfigError).option).toBe(`backoff.${option}`);
   });
 

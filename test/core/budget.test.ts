@@ -24,7 +24,10 @@ describe('RateLimiter', () => {
     await limiter.acquire();
     const order: string[] = [];
     const controller = new AbortController();
-    const a = limiter.acquire(controller.signal).then(() => order.push('a'), () => order.push('a aborted'));
+    const a = limiter.acquire(controller.signal).then(
+      () => order.push('a'),
+      () => order.push('a aborted'),
+    );
     const b = limiter.acquire().then(() => order.push('b'));
     controller.abort();
     await vi.advanceTimersByTimeAsync(1000);

@@ -15,7 +15,9 @@ describe('diff', () => {
 
   it('orders step changes in step order, then execution-output, then execution-status last', () => {
     const before = snap('running', [step('a', 'running'), step('b', 'pending')]);
-    const after = snap('completed', [step('a', 'completed'), step('b', 'completed'), step('c', 'completed')], { output: ['x'] });
+    const after = snap('completed', [step('a', 'completed'), step('b', 'completed'), step('c', 'completed')], {
+      output: ['x'],
+    });
     expect(diff(before, after).map((c) => `${c.type}${'step' in c ? `:${c.step.key}` : ''}`)).toEqual([
       'step-status:a',
       'step-status:b',
@@ -52,6 +54,11 @@ describe('diff', () => {
   });
 
   it('is empty when nothing a user can see changed', () => {
-    expect(diff(snap('running', [step('a', 'running')]), snap('running', [step('a', 'running')], { raw: { updated: 'later' } }))).toEqual([]);
+    expect(
+      diff(
+        snap('running', [step('a', 'running')]),
+        snap('running', [step('a', 'running')], { raw: { updated: 'later' } }),
+      ),
+    ).toEqual([]);
   });
 });

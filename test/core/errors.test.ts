@@ -35,7 +35,9 @@ describe('errors', () => {
 
   it('guards recognise errors from another copy of the library (no shared prototype)', () => {
     const foreign = Object.assign(new Error('x'), { name: 'NotFoundError' });
-    Object.defineProperty(foreign, Symbol.for('runwatch.error.kinds'), { value: ['NotFoundError', 'HttpError', 'RunwatchError'] });
+    Object.defineProperty(foreign, Symbol.for('runwatch.error.kinds'), {
+      value: ['NotFoundError', 'HttpError', 'RunwatchError'],
+    });
     expect(isNotFoundError(foreign)).toBe(true);
     expect(isHttpError(foreign)).toBe(true);
     expect(isRunwatchError(foreign)).toBe(true);

@@ -41,10 +41,14 @@ describe('operators', () => {
   const updates = of({} as ExecutionUpdate);
   it('stepChanges emits StepChange, statusChanges the status member', () => {
     expectTypeOf(updates.pipe(stepChanges())).toEqualTypeOf<import('rxjs').Observable<StepChange>>();
-    expectTypeOf(updates.pipe(statusChanges())).toEqualTypeOf<import('rxjs').Observable<Extract<ExecutionChange, { type: 'execution-status' }>>>();
+    expectTypeOf(updates.pipe(statusChanges())).toEqualTypeOf<
+      import('rxjs').Observable<Extract<ExecutionChange, { type: 'execution-status' }>>
+    >();
   });
   it('untilTerminal keeps the item type', () => {
-    expectTypeOf(of({} as ExecutionSnapshot).pipe(untilTerminal())).toEqualTypeOf<import('rxjs').Observable<ExecutionSnapshot>>();
+    expectTypeOf(of({} as ExecutionSnapshot).pipe(untilTerminal())).toEqualTypeOf<
+      import('rxjs').Observable<ExecutionSnapshot>
+    >();
     expectTypeOf(updates.pipe(untilTerminal())).toEqualTypeOf<import('rxjs').Observable<ExecutionUpdate>>();
   });
   it('progress gives figures', () => {

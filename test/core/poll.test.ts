@@ -76,7 +76,14 @@ describe('watchExecution', () => {
   });
 
   it('spaces quiet polls by the policy and resets the delay on change', async () => {
-    const items = [snap('running'), snap('running'), snap('running'), snap('running', [step('a', 'running')]), snap('running', [step('a', 'running')]), snap('completed', [step('a', 'completed')])];
+    const items = [
+      snap('running'),
+      snap('running'),
+      snap('running'),
+      snap('running', [step('a', 'running')]),
+      snap('running', [step('a', 'running')]),
+      snap('completed', [step('a', 'completed')]),
+    ];
     const { source, calls } = scripted(items);
     const { values, state } = collect<ExecutionUpdate>(
       watchExecution(source, { backoff: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 10_000, jitter: 'none' } }),
@@ -90,7 +97,9 @@ describe('watchExecution', () => {
 
   it('keeps growing the delay on change when resetOnChange is off', async () => {
     const { source, calls } = scripted([snap('running'), snap('running', [step('a', 'running')]), snap('completed')]);
-    collect(watchExecution(source, { backoff: { initialDelayMs: 100, multiplier: 2, jitter: 'none', resetOnChange: false } }));
+    collect(
+      watchExecution(source, { backoff: { initialDelayMs: 100, multiplier: 2, jitter: 'none', resetOnChange: false } }),
+    );
     await vi.advanceTimersByTimeAsync(10_000);
     expect(calls.map((c) => c.at)).toEqual([0, 200, 600]);
   });
@@ -114,7 +123,9 @@ describe('watchExecution', () => {
       new TimeoutError('slow', { phase: 'request' }),
       snap('completed', [step('a', 'completed')]),
     ]);
-    const { values, state } = collect<ExecutionUpdate>(watchExecution(source, { backoff: { initialDelayMs: 100, multiplier: 2, jitter: 'none' } }));
+    const { values, state } = collect<ExecutionUpdate>(
+      watchExecution(source, { backoff: { initialDelayMs: 100, multiplier: 2, jitter: 'none' } }),
+    );
     await vi.advanceTimersByTimeAsync(60_000);
     expect(state.error).toBeUndefined();
     expect(values).toHaveLength(2);
@@ -129,7 +140,9 @@ describe('watchExecution', () => {
   it('errors with the last error once maxRetries failures in a row are used up', async () => {
     const boom = new HttpError('unavailable', { status: 503 });
     const { source } = scripted([snap('running'), boom]);
-    const { state } = collect(watchExecution(source, { backoff: { initialDelayMs: 10, jitter: 'none', maxRetries: 3 } }));
+    const { state } = collect(
+      watchExecution(source, { backoff: { initialDelayMs: 10, jitter: 'none', maxRetries: 3 } }),
+    );
     await vi.advanceTimersByTimeAsync(60_000);
     expect(state.error).toBe(boom);
     expect(source.fetchSnapshot).toHaveBeenCalledTimes(1 + 4);
@@ -150,7 +163,11 @@ describe('watchExecution', () => {
   });
 
   it('waits at least as long as a server hint longer than its own delay', async () => {
-    const { source, calls } = scripted([snap('running'), new RateLimitError('slow down', { retryAfterMs: 30_000 }), snap('completed')]);
+    const { source, calls } = scripted([
+      snap('running'),
+      new RateLimitError('slow down', { retryAfterMs: 30_000 }),
+      snap('completed'),
+    ]);
     collect(watchExecution(source, { backoff: { initialDelayMs: 100, jitter: 'none' } }));
     await vi.advanceTimersByTimeAsync(120_000);
     expect(calls.map((c) => c.at)).toEqual([0, 100, 30_100]);
@@ -158,7 +175,10 @@ describe('watchExecution', () => {
 
   it('clamps an absurd hint instead of overflowing the timer into a hot loop', async () => {
     const years = 10 * 365 * 24 * 3600 * 1000;
-    const { source, calls } = scripted([new RateLimitError('come back in a decade', { retryAfterMs: years }), snap('completed')]);
+    const { source, calls } = scripted([
+      new RateLimitError('come back in a decade', { retryAfterMs: years }),
+      snap('completed'),
+    ]);
     collect(watchExecution(source, { backoff: { initialDelayMs: 100, jitter: 'none' } }));
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     expect(calls).toHaveLength(1); // no hot loop
@@ -207,7 +227,9 @@ describe('watchExecution', () => {
         return snap('running');
       }),
     };
-    const { state } = collect(watchExecution(source, { maxWaitMs: 5_000, backoff: { initialDelayMs: 1_000, jitter: 'none', multiplier: 1 } }));
+    const { state } = collect(
+      watchExecution(source, { maxWaitMs: 5_000, backoff: { initialDelayMs: 1_000, jitter: 'none', multiplier: 1 } }),
+    );
     await vi.advanceTimersByTimeAsync(4_999);
     expect(state.error).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
@@ -219,7 +241,10 @@ describe('watchExecution', () => {
 
   it('resumes from `since` without repeating handled changes', async () => {
     const since = snap('running', [step('a', 'completed'), step('b', 'running')]);
-    const { source } = scripted([snap('running', [step('a', 'completed'), step('b', 'running')]), snap('completed', [step('a', 'completed'), step('b', 'completed')])]);
+    const { source } = scripted([
+      snap('running', [step('a', 'completed'), step('b', 'running')]),
+      snap('completed', [step('a', 'completed'), step('b', 'completed')]),
+    ]);
     const { values, state } = collect<ExecutionUpdate>(watchExecution(source, { since, backoff: none }));
     await vi.advanceTimersByTimeAsync(60_000);
     expect(values).toHaveLength(1);
@@ -272,7 +297,9 @@ describe('watchExecution in virtual time', () => {
         return ++n < 4 ? snap('running') : snap('completed');
       },
     };
-    const { state } = collect(watchExecution(source, { scheduler, backoff: { initialDelayMs: 1_000, multiplier: 3, jitter: 'none' } }));
+    const { state } = collect(
+      watchExecution(source, { scheduler, backoff: { initialDelayMs: 1_000, multiplier: 3, jitter: 'none' } }),
+    );
     for (let i = 0; i < 10 && !state.completed; i++) {
       await Promise.resolve();
       await Promise.resolve();

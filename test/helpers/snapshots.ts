@@ -6,6 +6,10 @@ export function step(key: string, status: StepStatus, extra: Partial<StepSnapsho
 }
 
 /** A snapshot of execution `e1` with the given status and steps. */
-export function snap(status: ExecutionStatus, steps: StepSnapshot[] = [], extra: Partial<ExecutionSnapshot> = {}): ExecutionSnapshot {
+export function snap(
+  status: ExecutionStatus,
+  steps: StepSnapshot[] = [],
+  extra: Partial<ExecutionSnapshot> = {},
+): ExecutionSnapshot {
   return { provider: 'test', executionId: 'e1', status, rawStatus: status, steps, raw: null, ...extra };
 }

@@ -10,7 +10,15 @@ import {
   type StepChange,
 } from '../../src/index.js';
 import type { Simulator } from '../../src/testing/index.js';
-import { FAST, expectErrorFreeOf, expectLogFreeOf, expectNoChangeLost, gapsAfter429, rejection, simulator } from './support.js';
+import {
+  FAST,
+  expectErrorFreeOf,
+  expectLogFreeOf,
+  expectNoChangeLost,
+  gapsAfter429,
+  rejection,
+  simulator,
+} from './support.js';
 
 const WORKFLOW = '417';
 
@@ -31,16 +39,25 @@ const parseThenExtract = {
 };
 
 const outputChanges = (updates: readonly ExecutionUpdate[]): StepChange[] =>
-  updates.flatMap((u) => u.changes).filter((c): c is Extract<StepChange, { type: 'step-output' }> => c.type === 'step-output');
+  updates
+    .flatMap((u) => u.changes)
+    .filter((c): c is Extract<StepChange, { type: 'step-output' }> => c.type === 'step-output');
 
 describe('datalab client against the simulator', () => {
   it('watches an execution to COMPLETED and resolves each output without the key', async () => {
     const sim = await simulator();
     const run = sim.createExecution('datalab', parseThenExtract);
-    const updates = await lastValueFrom(client(sim).watch(Number(run.executionId), { resolveOutputs: true }).pipe(toArray()));
+    const updates = await lastValueFrom(
+      client(sim).watch(Number(run.executionId), { resolveOutputs: true }).pipe(toArray()),
+    );
 
     const last = updates.at(-1)!.snapshot;
-    expect(last).toMatchObject({ provider: 'datalab', executionId: run.executionId, workflowId: WORKFLOW, status: 'completed' });
+    expect(last).toMatchObject({
+      provider: 'datalab',
+      executionId: run.executionId,
+      workflowId: WORKFLOW,
+      status: 'completed',
+    });
     expect(last.completedAt).toMatch(/Z$/);
     expectNoChangeLost(updates, { status: 'completed', steps: { parse: 'completed', extract: 'completed' } });
     expect(last.steps.map((s) => [s.key, s.output])).toEqual([
@@ -57,14 +74,20 @@ describe('datalab client against the simulator', () => {
     const downloads = sim.requests.filter((r) => r.endpoint === 'output');
     expect(downloads.length).toBe(2); // once per step, not once per poll
     for (const entry of downloads) {
-      expect(entry).toMatchObject({ method: 'GET', status: 200, auth: 'missing', provider: 'datalab', executionId: run.executionId });
+      expect(entry).toMatchObject({
+        method: 'GET',
+        status: 200,
+        auth: 'missing',
+        provider: 'datalab',
+        executionId: run.executionId,
+      });
       expect(entry.query['signature']).toBe('[REDACTED]');
     }
     expect(sim.requests.filter((r) => r.endpoint === 'status').every((r) => r.auth === 'ok')).toBe(true);
     expectLogFreeOf(sim, sim.apiKey);
   });
 
-  it('watches an execution to FAILED; the failed step\'s output holds the message', async () => {
+  it("watches an execution to FAILED; the failed step's output holds the message", async () => {
     const sim = await simulator();
     const run = sim.createExecution('datalab', {
       ...parseThenExtract,
@@ -78,18 +101,34 @@ describe('datalab client against the simulator', () => {
     const updates = await lastValueFrom(c.watch(run.executionId).pipe(toArray()));
 
     const last = updates.at(-1)!.snapshot;
-    expect(last).toMatchObject({ status: 'failed', rawStatus: 'FAILED', error: { message: 'Step(s) failed: extract' } });
-    expectNoChangeLost(updates, { status: 'failed', steps: { parse: 'completed', extract: 'failed', summarize: 'pending' } });
+    expect(last).toMatchObject({
+      status: 'failed',
+      rawStatus: 'FAILED',
+      error: { message: 'Step(s) failed: extract' },
+    });
+    expectNoChangeLost(updates, {
+      status: 'failed',
+      steps: { parse: 'completed', extract: 'failed', summarize: 'pending' },
+    });
 
     // Datalab's status body says only FAILED; the step's presigned output says why.
     const failed = last.steps.find((s) => s.key === 'extract')!;
-    expect(await c.stepOutput(failed)).toEqual({ execution_id: Number(run.executionId), unique_name: 'extract', error: 'Could not read page 3' });
+    expect(await c.stepOutput(failed)).toEqual({
+      execution_id: Number(run.executionId),
+      unique_name: 'extract',
+      error: 'Could not read page 3',
+    });
     expect(sim.requests.at(-1)).toMatchObject({ endpoint: 'output', status: 200, auth: 'missing' });
   });
 
   it('shows a cancelled execution as FAILED, as Datalab has no cancelled state', async () => {
     const sim = await simulator();
-    const run = sim.createExecution('datalab', { workflowId: WORKFLOW, queuedMs: 0, cancelAfterMs: 100, steps: [{ name: 'parse', durationMs: 60_000 }] });
+    const run = sim.createExecution('datalab', {
+      workflowId: WORKFLOW,
+      queuedMs: 0,
+      cancelAfterMs: 100,
+      steps: [{ name: 'parse', durationMs: 60_000 }],
+    });
     const updates = await lastValueFrom(client(sim).watch(run.executionId).pipe(toArray()));
     expect(updates.at(-1)!.snapshot.status).toBe('failed');
     expectNoChangeLost(updates, { status: 'failed', steps: { parse: 'failed' } });
@@ -130,7 +169,15 @@ describe('datalab client against the simulator', () => {
   });
 
   it('executes and watches: the POST goes out at subscription, not before', async () => {
-    const sim = await simulator({ defaultScript: { queuedMs: 30, steps: [{ name: 'parse', durationMs: 60 }, { name: 'segment', durationMs: 60 }] } });
+    const sim = await simulator({
+      defaultScript: {
+        queuedMs: 30,
+        steps: [
+          { name: 'parse', durationMs: 60 },
+          { name: 'segment', durationMs: 60 },
+        ],
+      },
+    });
     const fetchSpy = vi.fn(globalThis.fetch);
     const c = client(sim, { fetch: fetchSpy });
     const input = { type: 'single_file', file_url: 'https://files.example/invoice.pdf' };
@@ -142,7 +189,12 @@ describe('datalab client against the simulator', () => {
 
     const updates = await lastValueFrom(run$.pipe(toArray()));
     expect(sim.requests.filter((r) => r.endpoint === 'execute')).toEqual([
-      expect.objectContaining({ method: 'POST', status: 200, auth: 'ok', path: `/datalab/api/v1/workflows/workflows/${WORKFLOW}/execute` }),
+      expect.objectContaining({
+        method: 'POST',
+        status: 200,
+        auth: 'ok',
+        path: `/datalab/api/v1/workflows/workflows/${WORKFLOW}/execute`,
+      }),
     ]);
     const [execution] = sim.executions('datalab');
     expect(execution!.workflowId).toBe(WORKFLOW);
@@ -195,13 +247,19 @@ describe('datalab client against the simulator', () => {
   it('says clearly when a presigned output URL has expired, and a fresh one works', async () => {
     let now = Date.parse('2025-10-22T10:00:00Z');
     const sim = await simulator({ now: () => now, outputUrlTtlMs: 1_000 });
-    const run = sim.createExecution('datalab', { workflowId: WORKFLOW, queuedMs: 0, steps: [{ name: 'parse', durationMs: 500, output: PARSED }] });
+    const run = sim.createExecution('datalab', {
+      workflowId: WORKFLOW,
+      queuedMs: 0,
+      steps: [{ name: 'parse', durationMs: 500, output: PARSED }],
+    });
     const c = client(sim);
     now += 600; // completed
 
     const snapshot = await c.get(run.executionId);
     const step = snapshot.steps[0]!;
-    expect(step.outputUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/outputs\/datalab\/.+\?expires=\d+&signature=[0-9a-f]{64}$/);
+    expect(step.outputUrl).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/outputs\/datalab\/.+\?expires=\d+&signature=[0-9a-f]{64}$/,
+    );
     expect(await c.stepOutput(step)).toEqual(PARSED);
 
     now += 1_000; // the URL's lifetime is over
@@ -215,14 +273,22 @@ describe('datalab client against the simulator', () => {
     const fresh = (await c.get(run.executionId)).steps[0]!;
     expect(fresh.outputUrl).not.toBe(step.outputUrl);
     expect(await c.stepOutput(fresh)).toEqual(PARSED);
-    expect(sim.requests.filter((r) => r.endpoint === 'output').map((r) => r.auth)).toEqual(['missing', 'missing', 'missing']);
+    expect(sim.requests.filter((r) => r.endpoint === 'output').map((r) => r.auth)).toEqual([
+      'missing',
+      'missing',
+      'missing',
+    ]);
   });
 
   it("honours Retry-After: after the simulator's 429 the next request waits at least the hint", async () => {
     // 2 requests per second; the client's own budget is off, so it runs into the limit.
     const sim = await simulator({ rateLimits: { datalab: { requests: 2, intervalMs: 1_000 } } });
     // 600 ms: even a slow machine makes three requests, and so meets the limit, before it ends.
-    const run = sim.createExecution('datalab', { workflowId: WORKFLOW, queuedMs: 0, steps: [{ name: 'parse', durationMs: 600 }] });
+    const run = sim.createExecution('datalab', {
+      workflowId: WORKFLOW,
+      queuedMs: 0,
+      steps: [{ name: 'parse', durationMs: 600 }],
+    });
     const updates = await lastValueFrom(client(sim, { rateLimit: false }).watch(run.executionId).pipe(toArray()));
 
     expectNoChangeLost(updates, { status: 'completed', steps: { parse: 'completed' } });
@@ -237,12 +303,29 @@ describe('datalab client against the simulator', () => {
       // Seed 369 makes the first four requests a drop, a 5xx, a 429 and a malformed body, in some
       // order: the watch cannot end before them, so the set of faults checked below is certain.
       seed: 369,
-      chaos: { errorRate: 0.25, malformedRate: 0.25, dropRate: 0.2, rateLimitRate: 0.25, retryAfterSeconds: 0, latencyMs: [0, 10] },
+      chaos: {
+        errorRate: 0.25,
+        malformedRate: 0.25,
+        dropRate: 0.2,
+        rateLimitRate: 0.25,
+        retryAfterSeconds: 0,
+        latencyMs: [0, 10],
+      },
     });
-    const run = sim.createExecution('datalab', { ...parseThenExtract, steps: [...parseThenExtract.steps, { name: 'summarize', durationMs: 80 }] });
-    const updates = await lastValueFrom(client(sim).watch(run.executionId, { backoff: { maxRetries: Infinity } }).pipe(toArray()));
+    const run = sim.createExecution('datalab', {
+      ...parseThenExtract,
+      steps: [...parseThenExtract.steps, { name: 'summarize', durationMs: 80 }],
+    });
+    const updates = await lastValueFrom(
+      client(sim)
+        .watch(run.executionId, { backoff: { maxRetries: Infinity } })
+        .pipe(toArray()),
+    );
 
-    expectNoChangeLost(updates, { status: 'completed', steps: { parse: 'completed', extract: 'completed', summarize: 'completed' } });
+    expectNoChangeLost(updates, {
+      status: 'completed',
+      steps: { parse: 'completed', extract: 'completed', summarize: 'completed' },
+    });
     const faults = new Set(sim.requests.map((r) => r.chaos).filter(Boolean));
     expect(faults).toEqual(new Set(['drop', 'error', 'malformed', 'rate-limit']));
     expectLogFreeOf(sim, sim.apiKey);

@@ -9,7 +9,16 @@ import {
   type ExecutionUpdate,
 } from '../../src/index.js';
 import type { Simulator } from '../../src/testing/index.js';
-import { FAST, expectErrorFreeOf, expectLogFreeOf, expectNoChangeLost, gapsAfter429, heldClock, rejection, simulator } from './support.js';
+import {
+  FAST,
+  expectErrorFreeOf,
+  expectLogFreeOf,
+  expectNoChangeLost,
+  gapsAfter429,
+  heldClock,
+  rejection,
+  simulator,
+} from './support.js';
 
 const WORKFLOW = '50741f40-8621-4d46-8a91-dff4d873be98';
 const BULK = '0f6d8a52-3c1b-4e7a-9d2f-6b8e1c4a7d30';
@@ -39,14 +48,22 @@ describe.each<Api>(['legacy', 'current'])('eachlabs client (%s host) against the
     const updates = await lastValueFrom(client(sim, api).watch(run.executionId).pipe(tap(clock.release), toArray()));
 
     const last = updates.at(-1)!.snapshot;
-    expect(last).toMatchObject({ provider: 'eachlabs', executionId: run.executionId, workflowId: WORKFLOW, status: 'completed' });
+    expect(last).toMatchObject({
+      provider: 'eachlabs',
+      executionId: run.executionId,
+      workflowId: WORKFLOW,
+      status: 'completed',
+    });
     expect(last.output).toEqual(['https://cdn.example/castle.png']);
     expect(last.steps.map((s) => [s.key, s.output])).toEqual([
       ['step1', 'A castle on a hill, at dawn'],
       ['step2', ['https://cdn.example/castle.png']],
     ]);
     // EachLabs says "queued" for a step that has not started.
-    const history = expectNoChangeLost(updates, { status: 'completed', steps: { step1: 'completed', step2: 'completed' } });
+    const history = expectNoChangeLost(updates, {
+      status: 'completed',
+      steps: { step1: 'completed', step2: 'completed' },
+    });
     expect(history['step1']![0]).toBe('queued');
     expect(history['step2']![0]).toBe('queued');
     const outputs = updates.flatMap((u) => u.changes).filter((c) => c.type === 'step-output');
@@ -80,16 +97,31 @@ describe.each<Api>(['legacy', 'current'])('eachlabs client (%s host) against the
       workflowId: WORKFLOW,
       queuedMs: 0,
       cancelAfterMs: 120,
-      steps: [{ name: 'step1', durationMs: 60 }, { name: 'step2', durationMs: 60_000 }, { name: 'step3', durationMs: 60 }],
+      steps: [
+        { name: 'step1', durationMs: 60 },
+        { name: 'step2', durationMs: 60_000 },
+        { name: 'step3', durationMs: 60 },
+      ],
     });
     const updates = await lastValueFrom(client(sim, api).watch(run.executionId).pipe(toArray()));
 
     expect(updates.at(-1)!.snapshot.status).toBe('cancelled');
-    expectNoChangeLost(updates, { status: 'cancelled', steps: { step1: 'completed', step2: 'cancelled', step3: 'queued' } });
+    expectNoChangeLost(updates, {
+      status: 'cancelled',
+      steps: { step1: 'completed', step2: 'cancelled', step3: 'queued' },
+    });
   });
 
   it('triggers and watches: the POST goes out at subscription, not before', async () => {
-    const sim = await simulator({ defaultScript: { queuedMs: 30, steps: [{ name: 'step1', durationMs: 60 }, { name: 'step2', durationMs: 60 }] } });
+    const sim = await simulator({
+      defaultScript: {
+        queuedMs: 30,
+        steps: [
+          { name: 'step1', durationMs: 60 },
+          { name: 'step2', durationMs: 60 },
+        ],
+      },
+    });
     const fetchSpy = vi.fn(globalThis.fetch);
     const c = client(sim, api, { fetch: fetchSpy });
     const run$ = c.runAndWatch(WORKFLOW, { inputs: { prompt: 'A lake at noon' }, versionId: 'v3' });
@@ -99,7 +131,10 @@ describe.each<Api>(['legacy', 'current'])('eachlabs client (%s host) against the
     expect(sim.requests.map((r) => r.endpoint)).toEqual(['index']);
 
     const updates = await lastValueFrom(run$.pipe(toArray()));
-    const path = api === 'current' ? `/eachlabs-current/v1/workflows/trigger/${WORKFLOW}/v3` : `/eachlabs/api/v1/${WORKFLOW}/trigger`;
+    const path =
+      api === 'current'
+        ? `/eachlabs-current/v1/workflows/trigger/${WORKFLOW}/v3`
+        : `/eachlabs/api/v1/${WORKFLOW}/trigger`;
     expect(sim.requests.filter((r) => r.endpoint === 'trigger')).toEqual([
       expect.objectContaining({ method: 'POST', status: 202, auth: 'ok', api, path }),
     ]);
@@ -156,7 +191,13 @@ describe.each<Api>(['legacy', 'current'])('eachlabs client (%s host) against the
   it('lists a bulk page by page with bulkId, offset and limit', async () => {
     const sim = await simulator();
     const inBulk = Array.from({ length: 5 }, (_, i) =>
-      sim.createExecution('eachlabs', { workflowId: WORKFLOW, bulkId: BULK, workflowName: 'Castles', queuedMs: 0, steps: [{ name: 'step1', durationMs: i === 0 ? 0 : 60_000 }] }),
+      sim.createExecution('eachlabs', {
+        workflowId: WORKFLOW,
+        bulkId: BULK,
+        workflowName: 'Castles',
+        queuedMs: 0,
+        steps: [{ name: 'step1', durationMs: i === 0 ? 0 : 60_000 }],
+      }),
     );
     sim.createExecution('eachlabs', { workflowId: WORKFLOW, steps: [{ name: 'step1', durationMs: 10 }] }); // same workflow, no bulk
     const c = client(sim, api);
@@ -165,7 +206,12 @@ describe.each<Api>(['legacy', 'current'])('eachlabs client (%s host) against the
     expect(first.totalCount).toBe(5);
     expect(first.nextOffset).toBe(2);
     expect(first.executions.map((e) => e.executionId)).toEqual(inBulk.slice(0, 2).map((e) => e.executionId));
-    expect(first.executions[0]).toMatchObject({ workflowId: WORKFLOW, workflowName: 'Castles', versionId: 'v1', status: 'completed' });
+    expect(first.executions[0]).toMatchObject({
+      workflowId: WORKFLOW,
+      workflowName: 'Castles',
+      versionId: 'v1',
+      status: 'completed',
+    });
     expect(first.executions[1]).toMatchObject({ status: 'running' });
 
     const last = await c.list(WORKFLOW, { bulkId: BULK, offset: 4, limit: 2 });
@@ -186,18 +232,42 @@ describe.each<Api>(['legacy', 'current'])('eachlabs client (%s host) against the
   it('watches a bulk through the list endpoint, one update per execution that changed', async () => {
     const sim = await simulator();
     const bulk = [
-      sim.createExecution('eachlabs', { workflowId: WORKFLOW, bulkId: BULK, queuedMs: 20, steps: [{ name: 'step1', durationMs: 60 }] }),
-      sim.createExecution('eachlabs', { workflowId: WORKFLOW, bulkId: BULK, queuedMs: 20, steps: [{ name: 'step1', durationMs: 150 }] }),
-      sim.createExecution('eachlabs', { workflowId: WORKFLOW, bulkId: BULK, queuedMs: 20, steps: [{ name: 'step1', durationMs: 100, fails: true }] }),
+      sim.createExecution('eachlabs', {
+        workflowId: WORKFLOW,
+        bulkId: BULK,
+        queuedMs: 20,
+        steps: [{ name: 'step1', durationMs: 60 }],
+      }),
+      sim.createExecution('eachlabs', {
+        workflowId: WORKFLOW,
+        bulkId: BULK,
+        queuedMs: 20,
+        steps: [{ name: 'step1', durationMs: 150 }],
+      }),
+      sim.createExecution('eachlabs', {
+        workflowId: WORKFLOW,
+        bulkId: BULK,
+        queuedMs: 20,
+        steps: [{ name: 'step1', durationMs: 100, fails: true }],
+      }),
     ];
-    sim.createExecution('eachlabs', { workflowId: WORKFLOW, queuedMs: 0, steps: [{ name: 'step1', durationMs: 60_000 }] }); // not in the bulk
-    const updates: ExecutionUpdate<EachLabsBulkSnapshot>[] = await lastValueFrom(client(sim, api).watchBulk(WORKFLOW, BULK).pipe(toArray()));
+    sim.createExecution('eachlabs', {
+      workflowId: WORKFLOW,
+      queuedMs: 0,
+      steps: [{ name: 'step1', durationMs: 60_000 }],
+    }); // not in the bulk
+    const updates: ExecutionUpdate<EachLabsBulkSnapshot>[] = await lastValueFrom(
+      client(sim, api).watchBulk(WORKFLOW, BULK).pipe(toArray()),
+    );
 
     const byExecution = new Map<string, ExecutionUpdate[]>();
-    for (const update of updates) byExecution.set(update.snapshot.executionId, [...(byExecution.get(update.snapshot.executionId) ?? []), update]);
+    for (const update of updates)
+      byExecution.set(update.snapshot.executionId, [...(byExecution.get(update.snapshot.executionId) ?? []), update]);
     expect([...byExecution.keys()].sort()).toEqual(bulk.map((e) => e.executionId).sort());
     const final = ['completed', 'completed', 'failed'] as const;
-    bulk.forEach((execution, i) => expectNoChangeLost(byExecution.get(execution.executionId)!, { status: final[i]!, steps: {} }));
+    bulk.forEach((execution, i) =>
+      expectNoChangeLost(byExecution.get(execution.executionId)!, { status: final[i]!, steps: {} }),
+    );
     // One list request per poll, never a status request per execution.
     expect(sim.requests.every((r) => r.endpoint === 'list' && r.query['bulk_id'] === BULK)).toBe(true);
   });
@@ -205,7 +275,11 @@ describe.each<Api>(['legacy', 'current'])('eachlabs client (%s host) against the
   it("honours Retry-After: after the simulator's 429 the next request waits at least the hint", async () => {
     const sim = await simulator({ rateLimits: { eachlabs: { requests: 2, intervalMs: 1_000 } } });
     // 600 ms: even a slow machine makes three requests, and so meets the limit, before it ends.
-    const run = sim.createExecution('eachlabs', { workflowId: WORKFLOW, queuedMs: 0, steps: [{ name: 'step1', durationMs: 600 }] });
+    const run = sim.createExecution('eachlabs', {
+      workflowId: WORKFLOW,
+      queuedMs: 0,
+      steps: [{ name: 'step1', durationMs: 600 }],
+    });
     const updates = await lastValueFrom(client(sim, api).watch(run.executionId).pipe(toArray()));
 
     expectNoChangeLost(updates, { status: 'completed', steps: { step1: 'completed' } });
@@ -220,12 +294,29 @@ describe.each<Api>(['legacy', 'current'])('eachlabs client (%s host) against the
       // Seed 315 makes the first four requests a drop, a 5xx, a 429 and a malformed body, in some
       // order: the watch cannot end before them, so the set of faults checked below is certain.
       seed: 315,
-      chaos: { errorRate: 0.25, malformedRate: 0.25, dropRate: 0.2, rateLimitRate: 0.25, retryAfterSeconds: 0, latencyMs: [0, 10] },
+      chaos: {
+        errorRate: 0.25,
+        malformedRate: 0.25,
+        dropRate: 0.2,
+        rateLimitRate: 0.25,
+        retryAfterSeconds: 0,
+        latencyMs: [0, 10],
+      },
     });
-    const run = sim.createExecution('eachlabs', { ...twoSteps, steps: [...twoSteps.steps, { name: 'step3', durationMs: 80 }] });
-    const updates = await lastValueFrom(client(sim, api).watch(run.executionId, { backoff: { maxRetries: Infinity } }).pipe(toArray()));
+    const run = sim.createExecution('eachlabs', {
+      ...twoSteps,
+      steps: [...twoSteps.steps, { name: 'step3', durationMs: 80 }],
+    });
+    const updates = await lastValueFrom(
+      client(sim, api)
+        .watch(run.executionId, { backoff: { maxRetries: Infinity } })
+        .pipe(toArray()),
+    );
 
-    expectNoChangeLost(updates, { status: 'completed', steps: { step1: 'completed', step2: 'completed', step3: 'completed' } });
+    expectNoChangeLost(updates, {
+      status: 'completed',
+      steps: { step1: 'completed', step2: 'completed', step3: 'completed' },
+    });
     const faults = new Set(sim.requests.map((r) => r.chaos).filter(Boolean));
     expect(faults).toEqual(new Set(['drop', 'error', 'malformed', 'rate-limit']));
     expectLogFreeOf(sim, sim.apiKey);

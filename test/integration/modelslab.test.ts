@@ -11,7 +11,16 @@ import {
   type ExecutionUpdate,
 } from '../../src/index.js';
 import type { Simulator } from '../../src/testing/index.js';
-import { FAST, expectErrorFreeOf, expectLogFreeOf, expectNoChangeLost, gapsAfter429, heldClock, rejection, simulator } from './support.js';
+import {
+  FAST,
+  expectErrorFreeOf,
+  expectLogFreeOf,
+  expectNoChangeLost,
+  gapsAfter429,
+  heldClock,
+  rejection,
+  simulator,
+} from './support.js';
 
 const WORKFLOW = '8f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
 
@@ -43,10 +52,20 @@ describe('modelslab client against the simulator', () => {
     );
 
     const last = updates.at(-1)!.snapshot;
-    expect(last).toMatchObject({ provider: 'modelslab', executionId: run.executionId, workflowId: WORKFLOW, status: 'completed' });
+    expect(last).toMatchObject({
+      provider: 'modelslab',
+      executionId: run.executionId,
+      workflowId: WORKFLOW,
+      status: 'completed',
+    });
     expect(last.output).toEqual(['https://cdn.example/out.png']);
     expect(last.completedAt).toMatch(/Z$/);
-    expect(updates[0]!.changes).toContainEqual({ type: 'execution-status', executionId: run.executionId, from: undefined, to: 'queued' });
+    expect(updates[0]!.changes).toContainEqual({
+      type: 'execution-status',
+      executionId: run.executionId,
+      from: undefined,
+      to: 'queued',
+    });
     expect(updates[0]!.snapshot.steps.map((s) => s.status)).toEqual(['pending', 'pending', 'pending']);
     expectNoChangeLost(updates, {
       status: 'completed',
@@ -85,7 +104,10 @@ describe('modelslab client against the simulator', () => {
     const run = sim.createExecution('modelslab', {
       workflowId: WORKFLOW,
       queuedMs: 0,
-      steps: [{ name: 'Image to Video', durationMs: 60_000 }, { name: 'Face Enhancer', durationMs: 100 }],
+      steps: [
+        { name: 'Image to Video', durationMs: 60_000 },
+        { name: 'Face Enhancer', durationMs: 100 },
+      ],
     });
     const ref = { workflowId: WORKFLOW, executionId: run.executionId };
     const c = client(sim);
@@ -102,9 +124,14 @@ describe('modelslab client against the simulator', () => {
     await cancelled;
 
     expect(updates.at(-1)!.snapshot.status).toBe('cancelled');
-    expectNoChangeLost(updates, { status: 'cancelled', steps: { 'Image to Video': 'cancelled', 'Face Enhancer': 'pending' } });
+    expectNoChangeLost(updates, {
+      status: 'cancelled',
+      steps: { 'Image to Video': 'cancelled', 'Face Enhancer': 'pending' },
+    });
     const cancels = sim.requests.filter((r) => r.endpoint === 'cancel');
-    expect(cancels).toEqual([expect.objectContaining({ method: 'POST', status: 200, auth: 'ok', executionId: run.executionId })]);
+    expect(cancels).toEqual([
+      expect.objectContaining({ method: 'POST', status: 200, auth: 'ok', executionId: run.executionId }),
+    ]);
 
     // Cancelling again: ModelsLab answers 400 for an execution that has finished.
     const again = await rejection(c.cancel(ref));
@@ -113,7 +140,15 @@ describe('modelslab client against the simulator', () => {
   });
 
   it('runs and watches: the POST goes out at subscription, not before', async () => {
-    const sim = await simulator({ defaultScript: { queuedMs: 30, steps: [{ name: 'Text to Image', durationMs: 60 }, { name: 'Image Upscaler', durationMs: 60 }] } });
+    const sim = await simulator({
+      defaultScript: {
+        queuedMs: 30,
+        steps: [
+          { name: 'Text to Image', durationMs: 60 },
+          { name: 'Image Upscaler', durationMs: 60 },
+        ],
+      },
+    });
     const fetchSpy = vi.fn(globalThis.fetch);
     const c = client(sim, { fetch: fetchSpy });
     const run$ = c.runAndWatch(WORKFLOW, { prompt: 'a lighthouse at dusk', width: 512 });
@@ -125,10 +160,20 @@ describe('modelslab client against the simulator', () => {
 
     const updates = await lastValueFrom(run$.pipe(toArray()));
     const runs = sim.requests.filter((r) => r.endpoint === 'run');
-    expect(runs).toEqual([expect.objectContaining({ method: 'POST', status: 202, auth: 'ok', path: `/modelslab/api/v1/workflows/${WORKFLOW}/run` })]);
+    expect(runs).toEqual([
+      expect.objectContaining({
+        method: 'POST',
+        status: 202,
+        auth: 'ok',
+        path: `/modelslab/api/v1/workflows/${WORKFLOW}/run`,
+      }),
+    ]);
     const [execution] = sim.executions('modelslab');
     expect(updates.at(-1)!.snapshot).toMatchObject({ executionId: execution!.executionId, status: 'completed' });
-    expectNoChangeLost(updates, { status: 'completed', steps: { 'Text to Image': 'completed', 'Image Upscaler': 'completed' } });
+    expectNoChangeLost(updates, {
+      status: 'completed',
+      steps: { 'Text to Image': 'completed', 'Image Upscaler': 'completed' },
+    });
     // Every poll after the POST asked about the execution the POST started.
     const polls = sim.requests.filter((r) => r.endpoint === 'status');
     expect(polls.length).toBeGreaterThan(0);
@@ -178,8 +223,14 @@ describe('modelslab client against the simulator', () => {
     // 2 requests per second per workflow; the client's own budget is off, so it runs into the limit.
     const sim = await simulator({ rateLimits: { modelslab: { requests: 2, intervalMs: 1_000 } } });
     // 600 ms: even a slow machine makes three requests, and so meets the limit, before it ends.
-    const run = sim.createExecution('modelslab', { ...threeSteps, queuedMs: 0, steps: [{ name: 'Text to Image', durationMs: 600 }] });
-    const updates = await lastValueFrom(client(sim).watch({ workflowId: WORKFLOW, executionId: run.executionId }).pipe(toArray()));
+    const run = sim.createExecution('modelslab', {
+      ...threeSteps,
+      queuedMs: 0,
+      steps: [{ name: 'Text to Image', durationMs: 600 }],
+    });
+    const updates = await lastValueFrom(
+      client(sim).watch({ workflowId: WORKFLOW, executionId: run.executionId }).pipe(toArray()),
+    );
 
     expect(updates.at(-1)!.snapshot.status).toBe('completed');
     expectNoChangeLost(updates, { status: 'completed', steps: { 'Text to Image': 'completed' } });
@@ -192,7 +243,11 @@ describe('modelslab client against the simulator', () => {
 
   it('stays within its own budget: a client limited like the simulator is never refused', async () => {
     const sim = await simulator({ rateLimits: { modelslab: { requests: 2, intervalMs: 1_000 } } });
-    const run = sim.createExecution('modelslab', { ...threeSteps, queuedMs: 0, steps: [{ name: 'Text to Image', durationMs: 150 }] });
+    const run = sim.createExecution('modelslab', {
+      ...threeSteps,
+      queuedMs: 0,
+      steps: [{ name: 'Text to Image', durationMs: 150 }],
+    });
     // 100 ms of slack over the simulator's window: both clocks are the wall clock, but a request
     // is counted by the client when it leaves and by the simulator when it arrives.
     const c = client(sim, { rateLimit: { requests: 2, intervalMs: 1_100 } });
@@ -209,7 +264,14 @@ describe('modelslab client against the simulator', () => {
       // order: the watch cannot end before them, so the set of faults checked below is certain.
       seed: 170,
       // A 429 hint of 0 s keeps the test fast; the hint itself is tested above.
-      chaos: { errorRate: 0.25, malformedRate: 0.25, dropRate: 0.2, rateLimitRate: 0.25, retryAfterSeconds: 0, latencyMs: [0, 10] },
+      chaos: {
+        errorRate: 0.25,
+        malformedRate: 0.25,
+        dropRate: 0.2,
+        rateLimitRate: 0.25,
+        retryAfterSeconds: 0,
+        latencyMs: [0, 10],
+      },
     });
     const run = sim.createExecution('modelslab', threeSteps);
     const updates: ExecutionUpdate[] = await lastValueFrom(

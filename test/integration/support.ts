@@ -31,7 +31,14 @@ const STEP_RANK: Record<StepStatus, number> = {
   cancelled: 2,
   skipped: 2,
 };
-const EXECUTION_RANK: Record<ExecutionStatus, number> = { unknown: -1, queued: 0, running: 1, completed: 2, failed: 2, cancelled: 2 };
+const EXECUTION_RANK: Record<ExecutionStatus, number> = {
+  unknown: -1,
+  queued: 0,
+  running: 1,
+  completed: 2,
+  failed: 2,
+  cancelled: 2,
+};
 
 /**
  * Replays the changes of a watch, step by step, and checks that none was lost: every
@@ -70,7 +77,9 @@ export function expectNoChangeLost(
   const ranks = statuses.map((s) => EXECUTION_RANK[s]);
   expect(ranks, `execution went backwards: ${statuses.join(' → ')}`).toEqual([...ranks].sort((a, b) => a - b));
   expect(statuses.at(-1)).toBe(expected.status);
-  expect(Object.fromEntries(Object.entries(steps).map(([key, history]) => [key, history.at(-1)]))).toEqual(expected.steps);
+  expect(Object.fromEntries(Object.entries(steps).map(([key, history]) => [key, history.at(-1)]))).toEqual(
+    expected.steps,
+  );
   return steps;
 }
 
@@ -111,7 +120,9 @@ export function gapsAfter429(sim: Simulator): { refused: number; next: number; g
   const gaps: { refused: number; next: number; gapMs: number }[] = [];
   sim.requests.forEach((entry, i) => {
     if (entry.status !== 429) return;
-    const next = sim.requests.slice(i + 1).find((r) => r.executionId === entry.executionId && r.endpoint === entry.endpoint);
+    const next = sim.requests
+      .slice(i + 1)
+      .find((r) => r.executionId === entry.executionId && r.endpoint === entry.endpoint);
     if (next) gaps.push({ refused: entry.time, next: next.time, gapMs: next.time - entry.time });
   });
   return gaps;

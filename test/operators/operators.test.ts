@@ -32,7 +32,7 @@ const f = snap('failed', [step('a', 'failed'), step('b', 'pending')], { error: {
 describe('untilTerminal', () => {
   it('completes after the first terminal update, inclusive', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('a-b-c-a-|', { a: r, b: r, c, });
+      const source = cold('a-b-c-a-|', { a: r, b: r, c });
       const subs = '       ^---!';
       expectObservable(source.pipe(untilTerminal())).toBe('a-b-(c|)', { a: r, b: r, c });
       expectSubscriptions(source.subscriptions).toBe(subs);
@@ -55,7 +55,12 @@ describe('stepChanges', () => {
       const u2 = update(r, c);
       const [a1, b1] = u1.changes;
       const [a2, b2] = u2.changes;
-      expectObservable(cold('x---y---|', { x: u1, y: u2 }).pipe(stepChanges())).toBe('(ab)(cd)|', { a: a1, b: b1, c: a2, d: b2 });
+      expectObservable(cold('x---y---|', { x: u1, y: u2 }).pipe(stepChanges())).toBe('(ab)(cd)|', {
+        a: a1,
+        b: b1,
+        c: a2,
+        d: b2,
+      });
     });
   });
 
@@ -83,10 +88,16 @@ describe('statusChanges', () => {
 describe('throwOnFailure', () => {
   it('errors with ExecutionFailedError carrying the snapshot on failed or cancelled', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('a-b-|', { a: r, b: f }).pipe(throwOnFailure())).toBe('a-#', { a: r }, new ExecutionFailedError(f));
+      expectObservable(cold('a-b-|', { a: r, b: f }).pipe(throwOnFailure())).toBe(
+        'a-#',
+        { a: r },
+        new ExecutionFailedError(f),
+      );
     });
     let error: unknown;
-    of(snap('cancelled')).pipe(throwOnFailure()).subscribe({ error: (e) => (error = e) });
+    of(snap('cancelled'))
+      .pipe(throwOnFailure())
+      .subscribe({ error: (e) => (error = e) });
     expect(error).toBeInstanceOf(ExecutionFailedError);
     expect((error as ExecutionFailedError).snapshot.status).toBe('cancelled');
   });
@@ -121,7 +132,14 @@ describe('mergeExecutions and aggregateProgress', () => {
       const y = cold('a---------b|', { a: update(undefined, of2('y', r)), b: update(of2('y', r), of2('y', f)) });
       const z = cold('a|', { a: update(undefined, of2('z', c)) });
       const merged = mergeExecutions([x, y, z], { concurrency: 2 }).pipe(aggregateProgress());
-      const counts = (queued: number, running: number, completed: number, failed: number, done: boolean, total: number) => ({
+      const counts = (
+        queued: number,
+        running: number,
+        completed: number,
+        failed: number,
+        done: boolean,
+        total: number,
+      ) => ({
         total,
         done,
         byStatus: { queued, running, completed, failed, cancelled: 0, unknown: 0 },

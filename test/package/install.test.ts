@@ -65,7 +65,9 @@ async function nodeBuiltinImports(entry: string): Promise<{ files: string[]; bui
       {
         name: 'builtins-external',
         setup(b) {
-          b.onResolve({ filter: /.*/ }, (args) => (isBuiltin(args.path) ? { path: args.path, external: true } : undefined));
+          b.onResolve({ filter: /.*/ }, (args) =>
+            isBuiltin(args.path) ? { path: args.path, external: true } : undefined,
+          );
         },
       },
     ],
@@ -86,7 +88,10 @@ describe('nodeBuiltinImports', () => {
         join(dir, 'b.js'),
         "import http from 'http';\nexport const f = () => import('node:fs');\nexport const g = http;\n",
       );
-      writeFileSync(join(dir, 'clean.js'), "import { of } from 'rxjs';\nexport const y = () => import('cross-fetch');\n");
+      writeFileSync(
+        join(dir, 'clean.js'),
+        "import { of } from 'rxjs';\nexport const y = () => import('cross-fetch');\n",
+      );
       const dirty = await nodeBuiltinImports(join(dir, 'a.js'));
       expect(dirty.files).toHaveLength(2);
       expect(dirty.builtins.map((b) => b.replace(/^.*\//, ''))).toEqual([
@@ -121,11 +126,15 @@ describe('the packed package', () => {
     const [info] = JSON.parse(packed.slice(packed.indexOf('['))) as [{ filename: string }];
     consumer = join(work, 'consumer');
     mkdirSync(consumer);
-    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '0.0.0', private: true }));
+    writeFileSync(
+      join(consumer, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '0.0.0', private: true }),
+    );
     // The peer at the version the repository develops against, so it comes from npm's cache;
     // zod and cross-fetch are the package's own dependencies, installed as a user gets them.
-    const rxjs = (JSON.parse(readFileSync(join(root, 'node_modules', 'rxjs', 'package.json'), 'utf8')) as { version: string })
-      .version;
+    const rxjs = (
+      JSON.parse(readFileSync(join(root, 'node_modules', 'rxjs', 'package.json'), 'utf8')) as { version: string }
+    ).version;
     execFileSync(
       'npm',
       [

@@ -12,7 +12,12 @@ function adapter(): ProviderAdapter<string, ExecutionSnapshot> {
     authHeaders: (key) => ({ 'x-api-key': key }),
     readError: () => ({}),
     parseRef: (id) => id,
-    status: { what: 'job', request: (id) => ({ path: ['jobs', id], executionId: id }), schema: z.unknown(), read: (body) => body as ExecutionSnapshot },
+    status: {
+      what: 'job',
+      request: (id) => ({ path: ['jobs', id], executionId: id }),
+      schema: z.unknown(),
+      read: (body) => body as ExecutionSnapshot,
+    },
   };
 }
 
@@ -24,7 +29,11 @@ describe('createClient', () => {
     const at: number[] = [];
     const items = [snap('running'), snap('running'), snap('completed')];
     const fetch = async (): Promise<Response> => (at.push(Date.now()), Response.json(items[at.length - 1]));
-    const client = createClient(adapter(), { apiKey: 'k', fetch, backoff: { initialDelayMs: 50, multiplier: 1, jitter: 'none' } });
+    const client = createClient(adapter(), {
+      apiKey: 'k',
+      fetch,
+      backoff: { initialDelayMs: 50, multiplier: 1, jitter: 'none' },
+    });
     client.watch('e1', { backoff: { initialDelayMs: undefined, maxDelayMs: 500 } }).subscribe();
     await vi.advanceTimersByTimeAsync(1_000);
     expect(at).toEqual([0, 50, 100]);

@@ -75,7 +75,9 @@ describe.each(providers)('$name: one behaviour per call', (p) => {
   it('refuses an unknown watch option when the watch is written, not when it runs', () => {
     const { fetch, calls } = recorder();
     const client = p.create({ fetch });
-    const error = syncConfigError(() => (client.watch as (r: unknown, o: unknown) => unknown)(p.ref, { maxWaitMS: 1000 }));
+    const error = syncConfigError(() =>
+      (client.watch as (r: unknown, o: unknown) => unknown)(p.ref, { maxWaitMS: 1000 }),
+    );
     expect([error.option, error.provider]).toEqual(['maxWaitMS', p.name]);
     expect(error.message).toMatch(/did you mean `maxWaitMs`/);
     expect(calls).toEqual([]);
@@ -84,7 +86,10 @@ describe.each(providers)('$name: one behaviour per call', (p) => {
   it('throws at once for an empty id in watch and get, carrying the provider', () => {
     const { fetch, calls } = recorder();
     const client = p.create({ fetch });
-    for (const call of [() => (client.watch as (r: unknown) => unknown)(p.emptyRef), () => (client.get as (r: unknown) => unknown)(p.emptyRef)]) {
+    for (const call of [
+      () => (client.watch as (r: unknown) => unknown)(p.emptyRef),
+      () => (client.get as (r: unknown) => unknown)(p.emptyRef),
+    ]) {
       expect(syncConfigError(call).provider).toBe(p.name);
     }
     expect(calls).toEqual([]);

@@ -1,14 +1,22 @@
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { ExecutionUpdate, StepChange } from '../../src/core/model.js';
-import { datalab, normalizeDatalab, type DatalabExecution, type DatalabSnapshot, type DatalabStep } from '../../src/providers/datalab/index.js';
+import {
+  datalab,
+  normalizeDatalab,
+  type DatalabExecution,
+  type DatalabSnapshot,
+  type DatalabStep,
+} from '../../src/providers/datalab/index.js';
 
 describe('datalab types', () => {
   const client = datalab({ apiKey: 'k' });
 
   it('types watch and runAndWatch updates with the Datalab snapshot', () => {
     expectTypeOf(client.watch(1)).toEqualTypeOf<Observable<ExecutionUpdate<DatalabSnapshot>>>();
-    expectTypeOf(client.runAndWatch('1', {}, { resolveOutputs: true })).toEqualTypeOf<Observable<ExecutionUpdate<DatalabSnapshot>>>();
+    expectTypeOf(client.runAndWatch('1', {}, { resolveOutputs: true })).toEqualTypeOf<
+      Observable<ExecutionUpdate<DatalabSnapshot>>
+    >();
     expectTypeOf(client.execute).returns.resolves.toEqualTypeOf<{ executionId: string }>();
     expectTypeOf(client.stepOutput).returns.resolves.toBeUnknown();
   });

@@ -24,7 +24,6 @@ import { readStatus } from '../helpers/read.js';
 /** Validates and normalizes a status body, as the client does. */
 const readDatalab = (body: unknown) => readStatus(datalabAdapter, body);
 
-
 const API_KEY = 'dl-test-key-4f9a2c7e1b';
 const BASE = 'https://www.datalab.to/api/v1/workflows';
 
@@ -67,8 +66,15 @@ function providerCalls(calls: Call[]): Call[] {
 }
 
 /** Collects a watch's updates, error and completion. */
-function record<T>(source: { subscribe(o: { next(v: T): void; error(e: unknown): void; complete(): void }): { unsubscribe(): void } }) {
-  const out = { updates: [] as T[], error: undefined as unknown, completed: false, subscription: undefined as unknown as { unsubscribe(): void } };
+function record<T>(source: {
+  subscribe(o: { next(v: T): void; error(e: unknown): void; complete(): void }): { unsubscribe(): void };
+}) {
+  const out = {
+    updates: [] as T[],
+    error: undefined as unknown,
+    completed: false,
+    subscription: undefined as unknown as { unsubscribe(): void },
+  };
   out.subscription = source.subscribe({
     next: (v) => out.updates.push(v),
     error: (e) => (out.error = e),
@@ -104,7 +110,13 @@ describe('normalizeDatalab', () => {
           completedAt: '2025-10-22T10:02:00.000Z',
           outputUrl: 'https://presigned-url-to-output.json',
         },
-        { key: 'extract', name: 'extract', status: 'running', rawStatus: 'IN_PROGRESS', startedAt: '2025-10-22T10:02:00.000Z' },
+        {
+          key: 'extract',
+          name: 'extract',
+          status: 'running',
+          rawStatus: 'IN_PROGRESS',
+          startedAt: '2025-10-22T10:02:00.000Z',
+        },
         { key: 'segment', name: 'segment', status: 'pending', rawStatus: 'PENDING' },
       ],
       raw: body,
@@ -136,7 +148,9 @@ describe('normalizeDatalab', () => {
   });
 
   it('prefers an `error` string in the body, and ignores an error of another shape', () => {
-    expect(readDatalab({ ...fixture('status-failed'), error: 'Out of credits' }).error).toEqual({ message: 'Out of credits' });
+    expect(readDatalab({ ...fixture('status-failed'), error: 'Out of credits' }).error).toEqual({
+      message: 'Out of credits',
+    });
     expect(readDatalab({ ...fixture('status-failed'), error: { code: 7 } }).error).toEqual({
       message: 'Step(s) failed: extract',
     });
@@ -233,9 +247,21 @@ describe('normalizeDatalab', () => {
     ['a numeric status', { execution_id: 1, status: 3 }, ['status']],
     ['a fractional id', { execution_id: 1.5, status: 'QUEUED' }, ['execution_id']],
     ['an empty string id', { execution_id: '', status: 'QUEUED' }, ['execution_id']],
-    ['a flat step with a bad time', { execution_id: 1, status: 'QUEUED', steps: { a: { status: 'PENDING', started_at: 5 } } }, ['steps', 'a', 'started_at']],
-    ['a flat step with a numeric status', { execution_id: 1, status: 'QUEUED', steps: { a: { status: 3 } } }, ['steps', 'a', 'status']],
-    ['a nested step without status', { execution_id: 1, status: 'QUEUED', steps: { a: { f1: { output_url: 'x' } } } }, ['steps', 'a', 'f1', 'status']],
+    [
+      'a flat step with a bad time',
+      { execution_id: 1, status: 'QUEUED', steps: { a: { status: 'PENDING', started_at: 5 } } },
+      ['steps', 'a', 'started_at'],
+    ],
+    [
+      'a flat step with a numeric status',
+      { execution_id: 1, status: 'QUEUED', steps: { a: { status: 3 } } },
+      ['steps', 'a', 'status'],
+    ],
+    [
+      'a nested step without status',
+      { execution_id: 1, status: 'QUEUED', steps: { a: { f1: { output_url: 'x' } } } },
+      ['steps', 'a', 'f1', 'status'],
+    ],
   ])('rejects %s with a ResponseValidationError naming the path', (_, body, path) => {
     let error: unknown;
     try {
@@ -256,17 +282,28 @@ describe('normalizeDatalab', () => {
       expect(DatalabErrorBody.safeParse(fixture(name)).success).toBe(true);
     }
     // Loose: unknown fields pass through into `raw`.
-    expect(readDatalab({ execution_id: 1, status: 'QUEUED', input_config: { type: 'single_file' } }).raw['input_config']).toEqual({
+    expect(
+      readDatalab({ execution_id: 1, status: 'QUEUED', input_config: { type: 'single_file' } }).raw['input_config'],
+    ).toEqual({
       type: 'single_file',
     });
   });
 });
 
 describe('normalizeDatalab (fuzz)', () => {
-  const status = fc.oneof(fc.constantFrom('QUEUED', 'PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'in_progress'), fc.string(), fc.anything());
+  const status = fc.oneof(
+    fc.constantFrom('QUEUED', 'PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'in_progress'),
+    fc.string(),
+    fc.anything(),
+  );
   const time = fc.oneof(fc.constant('2025-10-22T10:00:00'), fc.string(), fc.constant(null), fc.anything());
   const step = fc.record(
-    { status, started_at: time, completed_at: time, output_url: fc.oneof(fc.webUrl(), fc.constant(null), fc.anything()) },
+    {
+      status,
+      started_at: time,
+      completed_at: time,
+      output_url: fc.oneof(fc.webUrl(), fc.constant(null), fc.anything()),
+    },
     { requiredKeys: [] },
   );
   const steps = fc.oneof(
@@ -349,7 +386,12 @@ describe('datalab client', () => {
 
   it('appends to a replacement baseUrl, path included, and percent-encodes ids', async () => {
     const { fetch, calls } = fakeFetch(() => json(fixture('status-documented')));
-    const client = datalab({ apiKey: API_KEY, fetch, rateLimit: false, baseUrl: 'http://127.0.0.1:4010/proxy/datalab/' });
+    const client = datalab({
+      apiKey: API_KEY,
+      fetch,
+      rateLimit: false,
+      baseUrl: 'http://127.0.0.1:4010/proxy/datalab/',
+    });
     await client.get('12/../../admin?x=1');
     expect(calls[0]?.url).toBe('http://127.0.0.1:4010/proxy/datalab/executions/12%2F..%2F..%2Fadmin%3Fx%3D1');
   });
@@ -404,7 +446,9 @@ describe('datalab client', () => {
       expect(() => c.get('')).toThrow(ConfigError);
       expect(() => c.get(undefined as unknown as string)).toThrow(ConfigError);
       expect(() => c.execute(1, [])).toThrow(ConfigError);
-      expect(() => c.stepOutput({ key: 'a', name: 'a', status: 'completed', rawStatus: 'COMPLETED' })).toThrow(/outputUrl/);
+      expect(() => c.stepOutput({ key: 'a', name: 'a', status: 'completed', rawStatus: 'COMPLETED' })).toThrow(
+        /outputUrl/,
+      );
       expect(calls).toHaveLength(0);
     });
 
@@ -460,13 +504,27 @@ describe('datalab client', () => {
       const { fetch } = fakeFetch(() => {
         throw new TypeError(`connect ECONNREFUSED (key ${API_KEY})`);
       });
-      errors.push(await datalab({ apiKey: API_KEY, fetch, rateLimit: false }).get(1).catch((e: unknown) => e));
+      errors.push(
+        await datalab({ apiKey: API_KEY, fetch, rateLimit: false })
+          .get(1)
+          .catch((e: unknown) => e),
+      );
       const text = fakeFetch(() => new Response(`<html>${API_KEY}</html>`, { status: 502 }));
-      errors.push(await datalab({ apiKey: API_KEY, fetch: text.fetch, rateLimit: false }).get(1).catch((e: unknown) => e));
+      errors.push(
+        await datalab({ apiKey: API_KEY, fetch: text.fetch, rateLimit: false })
+          .get(1)
+          .catch((e: unknown) => e),
+      );
       const output = fakeFetch(() => new Response(`expired ${API_KEY}`, { status: 403 }));
       errors.push(
         await datalab({ apiKey: API_KEY, fetch: output.fetch })
-          .stepOutput({ key: 'a', name: 'a', status: 'completed', rawStatus: 'COMPLETED', outputUrl: `https://bucket.example.test/o?k=${API_KEY}` })
+          .stepOutput({
+            key: 'a',
+            name: 'a',
+            status: 'completed',
+            rawStatus: 'COMPLETED',
+            outputUrl: `https://bucket.example.test/o?k=${API_KEY}`,
+          })
           .catch((e: unknown) => e),
       );
       expect(errors).toHaveLength(10);
@@ -480,7 +538,13 @@ describe('datalab client', () => {
   });
 
   describe('stepOutput', () => {
-    const step = (outputUrl: string): StepSnapshot => ({ key: 'parse', name: 'parse', status: 'completed', rawStatus: 'COMPLETED', outputUrl });
+    const step = (outputUrl: string): StepSnapshot => ({
+      key: 'parse',
+      name: 'parse',
+      status: 'completed',
+      rawStatus: 'COMPLETED',
+      outputUrl,
+    });
 
     it('fetches the presigned URL with no API key and no provider headers, and parses JSON', async () => {
       const { fetch, calls } = fakeFetch(() => json({ pages: 3 }));
@@ -501,8 +565,12 @@ describe('datalab client', () => {
     });
 
     it('returns text when the content type is not JSON', async () => {
-      const { fetch } = fakeFetch(() => new Response('# Title', { status: 200, headers: { 'content-type': 'text/markdown' } }));
-      await expect(datalab({ apiKey: API_KEY, fetch }).stepOutput(step('https://b.example.test/o.md'))).resolves.toBe('# Title');
+      const { fetch } = fakeFetch(
+        () => new Response('# Title', { status: 200, headers: { 'content-type': 'text/markdown' } }),
+      );
+      await expect(datalab({ apiKey: API_KEY, fetch }).stepOutput(step('https://b.example.test/o.md'))).resolves.toBe(
+        '# Title',
+      );
     });
 
     it.each([403, 404])('says the URL has expired on %i', async (status) => {
@@ -516,7 +584,9 @@ describe('datalab client', () => {
     });
 
     it('does not spend the request budget', async () => {
-      const { fetch, calls } = fakeFetch((c) => (c.url.startsWith(BASE) ? json(fixture('status-documented')) : json({})));
+      const { fetch, calls } = fakeFetch((c) =>
+        c.url.startsWith(BASE) ? json(fixture('status-documented')) : json({}),
+      );
       const client = datalab({ apiKey: API_KEY, fetch, rateLimit: { requests: 1, intervalMs: 60_000 } });
       await client.get(1);
       await client.stepOutput(step('https://b.example.test/o.json'));
@@ -569,23 +639,37 @@ describe('datalab watch', () => {
       poll += 1;
       const steps = (body['steps'] ?? {}) as Record<string, Json>;
       for (const step of Object.values(steps)) {
-        if (typeof step['output_url'] === 'string') step['output_url'] = `${step['output_url'].split('?')[0]}?X-Amz-Signature=poll${poll}`;
+        if (typeof step['output_url'] === 'string')
+          step['output_url'] = `${step['output_url'].split('?')[0]}?X-Amz-Signature=poll${poll}`;
       }
       return json(body);
     });
   }
 
-  const queued: Json = { execution_id: 123, workflow_id: 456, status: 'QUEUED', created: '2025-10-22T10:00:00', steps: {} };
+  const queued: Json = {
+    execution_id: 123,
+    workflow_id: 456,
+    status: 'QUEUED',
+    created: '2025-10-22T10:00:00',
+    steps: {},
+  };
 
   it('polls until COMPLETED, emitting only changes, and completes', async () => {
     vi.useFakeTimers();
-    const { fetch, calls } = provider([queued, fixture('status-documented'), fixture('status-documented'), fixture('status-completed')]);
+    const { fetch, calls } = provider([
+      queued,
+      fixture('status-documented'),
+      fixture('status-documented'),
+      fixture('status-completed'),
+    ]);
     const client = datalab({ apiKey: API_KEY, fetch });
     const watch = record<ExecutionUpdate<DatalabSnapshot>>(client.watch(123, { backoff }));
     await vi.advanceTimersByTimeAsync(0);
     expect(calls).toHaveLength(1);
     expect(watch.updates).toHaveLength(1);
-    expect(watch.updates[0]?.changes).toEqual([{ type: 'execution-status', executionId: '123', from: undefined, to: 'queued' }]);
+    expect(watch.updates[0]?.changes).toEqual([
+      { type: 'execution-status', executionId: '123', from: undefined, to: 'queued' },
+    ]);
 
     await vi.advanceTimersByTimeAsync(1_000);
     expect(changeTypes(watch.updates[1]!)).toEqual([
@@ -601,7 +685,12 @@ describe('datalab watch', () => {
 
     await vi.advanceTimersByTimeAsync(1_000);
     const last = watch.updates[2]!;
-    expect(last.changes.at(-1)).toEqual({ type: 'execution-status', executionId: '123', from: 'running', to: 'completed' });
+    expect(last.changes.at(-1)).toEqual({
+      type: 'execution-status',
+      executionId: '123',
+      from: 'running',
+      to: 'completed',
+    });
     expect(last.snapshot.completedAt).toBe('2025-10-22T10:09:30.000Z');
     expect(watch.completed).toBe(true);
     expect(watch.error).toBeUndefined();
@@ -657,10 +746,17 @@ describe('datalab watch', () => {
     it('downloads each completed step output once and emits it as step-output', async () => {
       vi.useFakeTimers();
       const { fetch, calls } = provider(
-        [fixture('status-documented'), fixture('status-documented'), fixture('status-documented'), fixture('status-completed')],
+        [
+          fixture('status-documented'),
+          fixture('status-documented'),
+          fixture('status-documented'),
+          fixture('status-completed'),
+        ],
         outputBody,
       );
-      const watch = record<ExecutionUpdate<DatalabSnapshot>>(datalab({ apiKey: API_KEY, fetch }).watch(123, { backoff, resolveOutputs: true }));
+      const watch = record<ExecutionUpdate<DatalabSnapshot>>(
+        datalab({ apiKey: API_KEY, fetch }).watch(123, { backoff, resolveOutputs: true }),
+      );
       await vi.advanceTimersByTimeAsync(10_000);
       expect(watch.error).toBeUndefined();
       expect(watch.completed).toBe(true);
@@ -691,7 +787,9 @@ describe('datalab watch', () => {
       const running = fixture('status-completed');
       running['status'] = 'IN_PROGRESS';
       const { fetch, calls } = provider([running, running, running, running, fixture('status-completed')], outputBody);
-      const watch = record<ExecutionUpdate<DatalabSnapshot>>(datalab({ apiKey: API_KEY, fetch }).watch(123, { backoff, resolveOutputs: true }));
+      const watch = record<ExecutionUpdate<DatalabSnapshot>>(
+        datalab({ apiKey: API_KEY, fetch }).watch(123, { backoff, resolveOutputs: true }),
+      );
       await vi.advanceTimersByTimeAsync(10_000);
       expect(watch.completed).toBe(true);
       expect(providerCalls(calls).map((c) => c.url)).toHaveLength(5);
@@ -711,7 +809,9 @@ describe('datalab watch', () => {
         }
         return outputBody(call);
       });
-      const watch = record<ExecutionUpdate<DatalabSnapshot>>(datalab({ apiKey: API_KEY, fetch }).watch(125, { backoff, resolveOutputs: true }));
+      const watch = record<ExecutionUpdate<DatalabSnapshot>>(
+        datalab({ apiKey: API_KEY, fetch }).watch(125, { backoff, resolveOutputs: true }),
+      );
 
       await vi.advanceTimersByTimeAsync(0);
       const first = watch.updates[0]!.snapshot.steps[0]!;
@@ -726,7 +826,14 @@ describe('datalab watch', () => {
       expect(watch.error).toBeUndefined();
       const third = watch.updates[1]!;
       expect(third.changes).toEqual([
-        { type: 'step-output', executionId: '125', step: expect.objectContaining({ key: 'parse/file_a1b2', output: { from: '/outputs/125/parse/file_a1b2.json' } }) },
+        {
+          type: 'step-output',
+          executionId: '125',
+          step: expect.objectContaining({
+            key: 'parse/file_a1b2',
+            output: { from: '/outputs/125/parse/file_a1b2.json' },
+          }),
+        },
       ]);
       expect(attempts).toBe(3);
 
@@ -749,7 +856,9 @@ describe('datalab watch', () => {
           });
         });
       }) as unknown as typeof globalThis.fetch;
-      const watch = record<ExecutionUpdate<DatalabSnapshot>>(datalab({ apiKey: API_KEY, fetch }).watch(123, { backoff, resolveOutputs: true }));
+      const watch = record<ExecutionUpdate<DatalabSnapshot>>(
+        datalab({ apiKey: API_KEY, fetch }).watch(123, { backoff, resolveOutputs: true }),
+      );
       await vi.advanceTimersByTimeAsync(0);
       expect(calls.length).toBeGreaterThan(1);
       watch.subscription.unsubscribe();
@@ -767,13 +876,20 @@ describe('datalab watch', () => {
         return json({ ...fixture('status-completed'), execution_id: 789 });
       });
       const client = datalab({ apiKey: API_KEY, fetch });
-      const updates = client.runAndWatch(456, { type: 'single_file', file_url: 'https://example.test/a.pdf' }, { backoff });
+      const updates = client.runAndWatch(
+        456,
+        { type: 'single_file', file_url: 'https://example.test/a.pdf' },
+        { backoff },
+      );
       await vi.advanceTimersByTimeAsync(1_000);
       expect(calls).toHaveLength(0);
 
       const watch = record<ExecutionUpdate<DatalabSnapshot>>(updates);
       await vi.advanceTimersByTimeAsync(0);
-      expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([`POST ${BASE}/workflows/456/execute`, `GET ${BASE}/executions/789`]);
+      expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+        `POST ${BASE}/workflows/456/execute`,
+        `GET ${BASE}/executions/789`,
+      ]);
       expect(calls[0]?.body).toEqual({ input_config: { type: 'single_file', file_url: 'https://example.test/a.pdf' } });
       expect(watch.updates[0]?.snapshot.executionId).toBe('789');
       expect(watch.completed).toBe(true);
@@ -782,7 +898,9 @@ describe('datalab watch', () => {
     it('errors the stream when the POST fails', async () => {
       vi.useFakeTimers();
       const { fetch } = fakeFetch(() => json(fixture('error-422'), 422));
-      const watch = record<ExecutionUpdate<DatalabSnapshot>>(datalab({ apiKey: API_KEY, fetch }).runAndWatch(456, {}, { backoff }));
+      const watch = record<ExecutionUpdate<DatalabSnapshot>>(
+        datalab({ apiKey: API_KEY, fetch }).runAndWatch(456, {}, { backoff }),
+      );
       await vi.advanceTimersByTimeAsync(0);
       expect(watch.error).toBeInstanceOf(HttpError);
       expect((watch.error as Error).message).toContain('Input should be a valid integer');
@@ -793,7 +911,10 @@ describe('datalab watch', () => {
 describe('datalab adapter: error bodies', () => {
   it.each([
     [{ detail: 'Not authenticated' }, 'Not authenticated'],
-    [{ detail: [{ loc: ['path', 'execution_id'], msg: 'value is not a valid integer', type: 'type_error' }] }, 'path.execution_id: value is not a valid integer'],
+    [
+      { detail: [{ loc: ['path', 'execution_id'], msg: 'value is not a valid integer', type: 'type_error' }] },
+      'path.execution_id: value is not a valid integer',
+    ],
   ])('reads %j', (body, message) => {
     expect(datalabAdapter.readError(body).message).toBe(message);
   });

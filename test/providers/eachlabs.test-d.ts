@@ -28,7 +28,9 @@ describe('eachlabs types', () => {
     expectTypeOf(client.get('e')).toEqualTypeOf<Promise<EachLabsSnapshot>>();
     expectTypeOf(client.list('w')).toEqualTypeOf<Promise<ExecutionPage>>();
     expectTypeOf(client.trigger('w', {})).toEqualTypeOf<Promise<{ executionId: string }>>();
-    expectTypeOf(client.runAndWatch('w', { inputs: {} })).toEqualTypeOf<Observable<ExecutionUpdate<EachLabsSnapshot>>>();
+    expectTypeOf(client.runAndWatch('w', { inputs: {} })).toEqualTypeOf<
+      Observable<ExecutionUpdate<EachLabsSnapshot>>
+    >();
     expectTypeOf(client.watchBulk('w', 'b')).toEqualTypeOf<Observable<ExecutionUpdate<EachLabsBulkSnapshot>>>();
     expectTypeOf(client.watchBulk('w', 'b')).toMatchTypeOf<Observable<ExecutionUpdate<ExecutionSnapshot>>>();
   });

@@ -17,7 +17,6 @@ import { readStatus } from '../helpers/read.js';
 /** Validates and normalizes a status body, as the client does. */
 const readEachLabs = (body: unknown) => readStatus(eachlabsEndpoints('legacy').adapter, body);
 
-
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/eachlabs/${name}.json`, import.meta.url), 'utf8')) as unknown;
 const clone = <T>(value: T): T => structuredClone(value);
@@ -143,8 +142,13 @@ describe('normalizeEachLabs', () => {
   });
 
   it('falls back to error alone, or error_cause alone', () => {
-    expect(readEachLabs(execution('failed', {}, { error: 'timeout' })).error).toEqual({ message: 'timeout', code: 'timeout' });
-    expect(readEachLabs(execution('failed', {}, { error: null, error_cause: 'GPU lost' })).error).toEqual({ message: 'GPU lost' });
+    expect(readEachLabs(execution('failed', {}, { error: 'timeout' })).error).toEqual({
+      message: 'timeout',
+      code: 'timeout',
+    });
+    expect(readEachLabs(execution('failed', {}, { error: null, error_cause: 'GPU lost' })).error).toEqual({
+      message: 'GPU lost',
+    });
     expect(readEachLabs(execution('failed', {}, { error: null, error_cause: null })).error).toBeUndefined();
   });
 
@@ -224,7 +228,9 @@ describe('normalizeEachLabs', () => {
     expect(error).toBeInstanceOf(ResponseValidationError);
     expect((error as ResponseValidationError).issues[0]?.path).toEqual(['status']);
     expect((error as ResponseValidationError).provider).toBe('eachlabs');
-    expect(() => readEachLabs({ ...body, step_outputs: { step1: { step_id: 'step1' } } })).toThrow(ResponseValidationError);
+    expect(() => readEachLabs({ ...body, step_outputs: { step1: { step_id: 'step1' } } })).toThrow(
+      ResponseValidationError,
+    );
     expect(() => readEachLabs(null)).toThrow(ResponseValidationError);
   });
 });
@@ -367,7 +373,11 @@ describe('eachlabs client: requests', () => {
 
   it('current trigger: POST /trigger/{workflowID}/{versionID} with {inputs, webhook_url} and a bearer token', async () => {
     const { client: c, calls } = client(() => ({ status: 202, body: fixture('trigger-current') }), { api: 'current' });
-    const result = await c.trigger(WF_ID, { inputs: { prompt: 'x' }, versionId: 'v 2', webhookUrl: 'https://example.test/hook' });
+    const result = await c.trigger(WF_ID, {
+      inputs: { prompt: 'x' },
+      versionId: 'v 2',
+      webhookUrl: 'https://example.test/hook',
+    });
     expect(result).toEqual({ executionId: EXEC_ID });
     expect(calls[0]!.method).toBe('POST');
     expect(calls[0]!.url.href).toBe(`${CURRENT}/trigger/${WF_ID}/v%202`);
@@ -423,7 +433,8 @@ describe('eachlabs client: requests', () => {
 
   it("get passes the caller's signal through: aborting rejects and aborts the fetch", async () => {
     const { client: c, calls } = client(
-      (call) => new Promise<Reply>((_, reject) => call.signal?.addEventListener('abort', () => reject(call.signal?.reason))),
+      (call) =>
+        new Promise<Reply>((_, reject) => call.signal?.addEventListener('abort', () => reject(call.signal?.reason))),
     );
     const controller = new AbortController();
     const pending = c.get('e1', { signal: controller.signal });
@@ -436,7 +447,9 @@ describe('eachlabs client: requests', () => {
   });
 
   it('lets baseUrl replace the documented base, path included', async () => {
-    const { client: c, calls } = client(() => ({ body: execution('running', {}) }), { baseUrl: 'http://127.0.0.1:9/proxy/each/' });
+    const { client: c, calls } = client(() => ({ body: execution('running', {}) }), {
+      baseUrl: 'http://127.0.0.1:9/proxy/each/',
+    });
     await c.get('e1');
     expect(calls[0]!.url.href).toBe('http://127.0.0.1:9/proxy/each/executions/e1');
   });
@@ -450,7 +463,9 @@ describe('eachlabs client: requests', () => {
   it('applies a rateLimit budget when one is given (none by default)', async () => {
     vi.useFakeTimers();
     try {
-      const limited = client(() => ({ body: execution('running', {}) }), { rateLimit: { requests: 1, intervalMs: 1_000 } });
+      const limited = client(() => ({ body: execution('running', {}) }), {
+        rateLimit: { requests: 1, intervalMs: 1_000 },
+      });
       void limited.client.get('e1');
       void limited.client.get('e2');
       await vi.advanceTimersByTimeAsync(10);
@@ -475,21 +490,28 @@ describe('eachlabs client: errors', () => {
     [400, 'error-400-bulk-id', HttpError, 'invalid bulk_id format', false],
     [429, null, RateLimitError, 'too many executions in flight', true],
     [502, null, HttpError, 'bad gateway', true],
-  ] as const)('maps HTTP %i to its error class with the body error as message and X-Request-Id kept', async (status, name, cls, message, retryable) => {
-    const body = name === null ? { error: message } : fixture(name);
-    const { client: c } = client(() => ({ status, body, headers: { 'X-Request-Id': 'req-42' } }));
-    const error = (await caught(() => c.get(EXEC_ID))) as HttpError;
-    expect(error).toBeInstanceOf(cls);
-    expect(error.message).toContain(message);
-    expect(error.status).toBe(status);
-    expect(error.requestId).toBe('req-42');
-    expect(error.provider).toBe('eachlabs');
-    expect(error.executionId).toBe(EXEC_ID);
-    expect(error.retryable).toBe(retryable);
-  });
+  ] as const)(
+    'maps HTTP %i to its error class with the body error as message and X-Request-Id kept',
+    async (status, name, cls, message, retryable) => {
+      const body = name === null ? { error: message } : fixture(name);
+      const { client: c } = client(() => ({ status, body, headers: { 'X-Request-Id': 'req-42' } }));
+      const error = (await caught(() => c.get(EXEC_ID))) as HttpError;
+      expect(error).toBeInstanceOf(cls);
+      expect(error.message).toContain(message);
+      expect(error.status).toBe(status);
+      expect(error.requestId).toBe('req-42');
+      expect(error.provider).toBe('eachlabs');
+      expect(error.executionId).toBe(EXEC_ID);
+      expect(error.retryable).toBe(retryable);
+    },
+  );
 
   it('maps list errors too (404 workflow not found)', async () => {
-    const { client: c } = client(() => ({ status: 404, body: fixture('error-404-workflow'), headers: { 'x-request-id': 'r1' } }));
+    const { client: c } = client(() => ({
+      status: 404,
+      body: fixture('error-404-workflow'),
+      headers: { 'x-request-id': 'r1' },
+    }));
     const error = (await caught(() => c.list('nope'))) as NotFoundError;
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error.message).toContain('workflow not found');
@@ -562,7 +584,12 @@ describe('eachlabs client: watch', () => {
       expect.objectContaining({ type: 'step-status', from: 'running', to: 'completed' }),
       expect.objectContaining({ type: 'step-status', from: 'queued', to: 'running' }),
     ]);
-    expect(updates[2]!.changes.at(-1)).toEqual({ type: 'execution-status', executionId: EXEC_ID, from: 'running', to: 'completed' });
+    expect(updates[2]!.changes.at(-1)).toEqual({
+      type: 'execution-status',
+      executionId: EXEC_ID,
+      from: 'running',
+      to: 'completed',
+    });
     expect(updates[2]!.changes.map((ch) => ch.type)).toContain('execution-output');
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -613,10 +640,11 @@ describe('eachlabs client: watch', () => {
   });
 
   it('runAndWatch triggers only at subscription, then watches the new execution', async () => {
-    const { client: c, calls } = client((call, n) =>
-      call.method === 'POST'
-        ? { status: 202, body: fixture('trigger-current') }
-        : { body: n < 3 ? fixture('execution-current-running') : fixture('execution-completed') },
+    const { client: c, calls } = client(
+      (call, n) =>
+        call.method === 'POST'
+          ? { status: 202, body: fixture('trigger-current') }
+          : { body: n < 3 ? fixture('execution-current-running') : fixture('execution-completed') },
       { api: 'current' },
     );
     const watched = c.runAndWatch(WF_ID, { inputs: { prompt: 'x' }, versionId: 'v1' }, { backoff });
@@ -713,7 +741,9 @@ describe('eachlabs client: watchBulk', () => {
       completedAt: '2025-12-20T10:05:00.000Z',
       steps: [],
     });
-    expect(updates[0]!.changes).toEqual([{ type: 'execution-status', executionId: 'a', from: undefined, to: 'completed' }]);
+    expect(updates[0]!.changes).toEqual([
+      { type: 'execution-status', executionId: 'a', from: undefined, to: 'completed' },
+    ]);
   });
 
   it('does not complete before any execution is seen, and rides out a 502', async () => {
@@ -724,7 +754,10 @@ describe('eachlabs client: watchBulk', () => {
     });
     let completed = false;
     const ids: string[] = [];
-    c.watchBulk('wf', 'b', { backoff }).subscribe({ next: (u) => ids.push(u.snapshot.executionId), complete: () => (completed = true) });
+    c.watchBulk('wf', 'b', { backoff }).subscribe({
+      next: (u) => ids.push(u.snapshot.executionId),
+      complete: () => (completed = true),
+    });
     await vi.advanceTimersByTimeAsync(1_500);
     expect(completed).toBe(false);
     expect(ids).toEqual([]);
@@ -735,7 +768,10 @@ describe('eachlabs client: watchBulk', () => {
   });
 
   it('uses the current host path', async () => {
-    const { client: c, calls } = client(bulkServer(() => ({ a: 'completed' })), { api: 'current' });
+    const { client: c, calls } = client(
+      bulkServer(() => ({ a: 'completed' })),
+      { api: 'current' },
+    );
     c.watchBulk('wf-123', 'b').subscribe();
     await vi.advanceTimersByTimeAsync(1);
     expect(calls[0]!.url.pathname).toBe('/v1/workflows/wf-123/executions');
@@ -743,7 +779,8 @@ describe('eachlabs client: watchBulk', () => {
 
   it('aborts the list request in flight and leaves no timer on unsubscribe', async () => {
     const { client: c, calls } = client(
-      (call) => new Promise<Reply>((_, reject) => call.signal?.addEventListener('abort', () => reject(call.signal?.reason))),
+      (call) =>
+        new Promise<Reply>((_, reject) => call.signal?.addEventListener('abort', () => reject(call.signal?.reason))),
     );
     const subscription = c.watchBulk('wf', 'b', { backoff }).subscribe({ error: () => undefined });
     await vi.advanceTimersByTimeAsync(1);
@@ -767,7 +804,8 @@ describe('eachlabs: fuzz', () => {
   function paths(value: unknown, prefix: Path = []): Path[] {
     const out: Path[] = [prefix];
     if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...prefix, i])));
-    else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
+    else if (typeof value === 'object' && value !== null)
+      for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
     return out;
   }
   function mutate(root: unknown, path: Path, value: unknown, remove: boolean): unknown {
@@ -781,7 +819,9 @@ describe('eachlabs: fuzz', () => {
     return copy;
   }
   const mutated = (base: unknown) =>
-    fc.tuple(fc.constantFrom(...paths(base)), fc.anything(), fc.boolean()).map(([path, value, remove]) => mutate(base, path, value, remove));
+    fc
+      .tuple(fc.constantFrom(...paths(base)), fc.anything(), fc.boolean())
+      .map(([path, value, remove]) => mutate(base, path, value, remove));
 
   const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
   function check(run: () => unknown): void {
@@ -796,7 +836,11 @@ describe('eachlabs: fuzz', () => {
     expect(EXECUTION_STATUSES).toContain(snapshot.status);
     expect(typeof snapshot.executionId).toBe('string');
     expect(new Set(snapshot.steps.map((s) => s.key)).size).toBe(snapshot.steps.length);
-    for (const time of [snapshot.startedAt, snapshot.completedAt, ...snapshot.steps.flatMap((s) => [s.startedAt, s.completedAt])]) {
+    for (const time of [
+      snapshot.startedAt,
+      snapshot.completedAt,
+      ...snapshot.steps.flatMap((s) => [s.startedAt, s.completedAt]),
+    ]) {
       if (time !== undefined) expect(time).toMatch(ISO);
     }
   }

@@ -20,7 +20,9 @@ describe('modelslab types', () => {
   });
 
   it('watch and runAndWatch emit updates of typed snapshots', () => {
-    expectTypeOf(client.watch({ workflowId: 'w', executionId: 1 })).toEqualTypeOf<Observable<ExecutionUpdate<ModelsLabSnapshot>>>();
+    expectTypeOf(client.watch({ workflowId: 'w', executionId: 1 })).toEqualTypeOf<
+      Observable<ExecutionUpdate<ModelsLabSnapshot>>
+    >();
     expectTypeOf(client.runAndWatch('w', {})).toEqualTypeOf<Observable<ExecutionUpdate<ModelsLabSnapshot>>>();
     expectTypeOf(client.watch).parameter(0).toEqualTypeOf<{ workflowId: string; executionId: string | number }>();
   });

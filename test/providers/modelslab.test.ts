@@ -24,7 +24,10 @@ const KEY = 'ml-secret-KEY-0123456789';
 const BASE = 'https://modelslab.com/api/v1/workflows';
 
 function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`../fixtures/modelslab/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(new URL(`../fixtures/modelslab/${name}.json`, import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 interface Reply {
@@ -54,7 +57,12 @@ function fakeFetch(reply: Reply | Reply[] | ((call: Call, index: number) => Repl
     };
     calls.push(call);
     const index = calls.length - 1;
-    const r = typeof reply === 'function' ? reply(call, index) : Array.isArray(reply) ? reply[Math.min(index, reply.length - 1)]! : reply;
+    const r =
+      typeof reply === 'function'
+        ? reply(call, index)
+        : Array.isArray(reply)
+          ? reply[Math.min(index, reply.length - 1)]!
+          : reply;
     const status = r.status ?? 200;
     const text = r.text ?? (r.body === undefined ? null : JSON.stringify(r.body));
     return new Response(status === 204 ? null : text, {
@@ -191,7 +199,14 @@ describe('normalizeModelsLab', () => {
     const snapshot = normalizeModelsLab(
       ModelsLabExecution.parse({
         status: 'success',
-        execution: { id: '77', workflow_id: null, status: 'pending', started_at: null, completed_at: null, execution_time: null },
+        execution: {
+          id: '77',
+          workflow_id: null,
+          status: 'pending',
+          started_at: null,
+          completed_at: null,
+          execution_time: null,
+        },
         output: null,
         error: null,
         steps: null,
@@ -356,7 +371,9 @@ describe('modelslab client: errors', () => {
     expect(error).toBeInstanceOf(HttpError);
     expect(error).not.toBeInstanceOf(ResponseValidationError);
     expect(error).toMatchObject({ status: 200, retryable: false, provider: 'modelslab', executionId: '12345' });
-    expect((error as Error).message).toBe('modelslab: Execution not found (HTTP 200, GET /api/v1/workflows/uuid-string/runs/12345)');
+    expect((error as Error).message).toBe(
+      'modelslab: Execution not found (HTTP 200, GET /api/v1/workflows/uuid-string/runs/12345)',
+    );
   });
 
   it('an error envelope on run and cancel rejects too', async () => {
@@ -374,7 +391,12 @@ describe('modelslab client: errors', () => {
 
   it.each([
     [401, fixture('error-legacy'), AuthenticationError, 'Invalid API key'],
-    [403, { status: 'error', message: 'Workflow is not API-enabled' }, AuthenticationError, 'Workflow is not API-enabled'],
+    [
+      403,
+      { status: 'error', message: 'Workflow is not API-enabled' },
+      AuthenticationError,
+      'Workflow is not API-enabled',
+    ],
     [404, fixture('error'), NotFoundError, 'Execution not found'],
     [400, { status: 'error', messege: 'Bad execution id' }, HttpError, 'Bad execution id'],
   ] as const)('HTTP %i maps to the right class with the body message', async (status, body, cls, message) => {
@@ -510,7 +532,11 @@ describe('modelslab client: request budget', () => {
   it('counts run and cancel against the same per-workflow budget', async () => {
     vi.useFakeTimers();
     const { fetch, calls } = fakeFetch((call) =>
-      call.url.endsWith('/run') ? { status: 202, body: fixture('run') } : call.url.endsWith('/cancel') ? { body: fixture('cancel') } : { body: fixture('running') },
+      call.url.endsWith('/run')
+        ? { status: 202, body: fixture('run') }
+        : call.url.endsWith('/cancel')
+          ? { body: fixture('cancel') }
+          : { body: fixture('running') },
     );
     const c = modelslab({ apiKey: KEY, fetch, rateLimit: { requests: 2, intervalMs: 1_000 } });
     const run = c.run('uuid-string', {});
@@ -560,7 +586,11 @@ describe('modelslab client: watch end to end', () => {
 
   it('emits running, stays quiet on an unchanged poll, emits completed and completes', async () => {
     vi.useFakeTimers();
-    const { client: c, calls } = client([{ body: fixture('running') }, { body: fixture('running') }, { body: fixture('completed') }]);
+    const { client: c, calls } = client([
+      { body: fixture('running') },
+      { body: fixture('running') },
+      { body: fixture('completed') },
+    ]);
     const { updates, state } = collect(c.watch(REF, { backoff: FIXED }));
     await vi.advanceTimersByTimeAsync(0);
     expect(calls).toHaveLength(1);
@@ -660,7 +690,8 @@ describe('modelslab client: fuzz', () => {
   function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
     const out: (string | number)[][] = [prefix];
     if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...prefix, i])));
-    else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
+    else if (typeof value === 'object' && value !== null)
+      for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
     return out;
   }
 
@@ -676,10 +707,30 @@ describe('modelslab client: fuzz', () => {
     return copy;
   }
 
-  const nasty = fc.constantFrom<unknown>(null, '', ' ', 0, -1, 1.5, 1e308, true, [], {}, 'constructor', '__proto__', 'error', '2024-13-45T99:99:99Z', [null], { name: null });
+  const nasty = fc.constantFrom<unknown>(
+    null,
+    '',
+    ' ',
+    0,
+    -1,
+    1.5,
+    1e308,
+    true,
+    [],
+    {},
+    'constructor',
+    '__proto__',
+    'error',
+    '2024-13-45T99:99:99Z',
+    [null],
+    { name: null },
+  );
   const bodies = ['running', 'completed', 'failed'].map(fixture);
 
-  function checkOutcome(result: { ok: true; snapshot: ModelsLabSnapshot } | { ok: false; error: unknown }, body: unknown): void {
+  function checkOutcome(
+    result: { ok: true; snapshot: ModelsLabSnapshot } | { ok: false; error: unknown },
+    body: unknown,
+  ): void {
     if (result.ok) {
       const s = result.snapshot;
       expect(typeof s.executionId).toBe('string');
@@ -725,16 +776,22 @@ describe('modelslab client: fuzz', () => {
 
   it('random bodies and random text do too', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), fc.string()), async (text) => {
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = undefined;
-        }
-        const { client: c } = client({ text });
-        checkOutcome(await outcome(c), body);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+          fc.string(),
+        ),
+        async (text) => {
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          const { client: c } = client({ text });
+          checkOutcome(await outcome(c), body);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -45,7 +45,13 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   return { status: res.status, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-const twoSteps = { queuedMs: 1_000, steps: [{ name: 'Text to Image', durationMs: 5_000 }, { name: 'Image Upscaler', durationMs: 10_000 }] };
+const twoSteps = {
+  queuedMs: 1_000,
+  steps: [
+    { name: 'Text to Image', durationMs: 5_000 },
+    { name: 'Image Upscaler', durationMs: 10_000 },
+  ],
+};
 
 describe('startSimulator: ModelsLab', () => {
   it('renders the documented status body as the execution advances on the injected clock', async () => {
@@ -58,7 +64,14 @@ describe('startSimulator: ModelsLab', () => {
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
       status: 'success',
-      execution: { id: Number(run.executionId), workflow_id: 'wf-uuid', status: 'pending', started_at: null, completed_at: null, execution_time: null },
+      execution: {
+        id: Number(run.executionId),
+        workflow_id: 'wf-uuid',
+        status: 'pending',
+        started_at: null,
+        completed_at: null,
+        execution_time: null,
+      },
       steps: [
         { name: 'Text to Image', status: 'pending', started_at: null, completed_at: null },
         { name: 'Image Upscaler', status: 'pending', started_at: null, completed_at: null },
@@ -67,9 +80,19 @@ describe('startSimulator: ModelsLab', () => {
 
     clock = T0 + 7_000;
     r = await get(url, key);
-    expect(r.body.execution).toMatchObject({ status: 'running', started_at: '2025-10-22T10:00:01Z', completed_at: null, execution_time: null });
+    expect(r.body.execution).toMatchObject({
+      status: 'running',
+      started_at: '2025-10-22T10:00:01Z',
+      completed_at: null,
+      execution_time: null,
+    });
     expect(r.body.steps).toEqual([
-      { name: 'Text to Image', status: 'completed', started_at: '2025-10-22T10:00:01Z', completed_at: '2025-10-22T10:00:06Z' },
+      {
+        name: 'Text to Image',
+        status: 'completed',
+        started_at: '2025-10-22T10:00:01Z',
+        completed_at: '2025-10-22T10:00:06Z',
+      },
       { name: 'Image Upscaler', status: 'running', started_at: '2025-10-22T10:00:06Z', completed_at: null },
     ]);
     expect(r.body).not.toHaveProperty('output');
@@ -77,7 +100,11 @@ describe('startSimulator: ModelsLab', () => {
     clock = T0 + 60_000;
     r = await get(url, key);
     expect(Object.keys(r.body)).toEqual(['status', 'execution', 'output', 'steps']);
-    expect(r.body.execution).toMatchObject({ status: 'completed', completed_at: '2025-10-22T10:00:16Z', execution_time: 15 });
+    expect(r.body.execution).toMatchObject({
+      status: 'completed',
+      completed_at: '2025-10-22T10:00:16Z',
+      execution_time: 15,
+    });
     expect(r.body.output.status).toBe('success');
     expect(r.body.output.output).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/files\//)]);
     expect(r.body.output.proxy_links).toHaveLength(1);
@@ -103,7 +130,11 @@ describe('startSimulator: ModelsLab', () => {
 
   it('runs a workflow with POST /{workflow_id}/run: 202 and a status_url that answers', async () => {
     const sim = await start({ defaultScript: { queuedMs: 0, steps: [{ name: 'Only', durationMs: 1_000 }] } });
-    const r = await post(`${sim.baseUrls.modelslab}/wf-7/run`, { prompt: 'a cat', webhook: 'https://example.com/hook' }, { key: sim.apiKey });
+    const r = await post(
+      `${sim.baseUrls.modelslab}/wf-7/run`,
+      { prompt: 'a cat', webhook: 'https://example.com/hook' },
+      { key: sim.apiKey },
+    );
     expect(r.status).toBe(202);
     expect(r.body).toEqual({
       status: 'success',
@@ -165,14 +196,24 @@ describe('startSimulator: EachLabs', () => {
     const key = { 'x-api-key': sim.apiKey };
 
     let r = await get(url, key);
-    expect(r.body).toMatchObject({ execution_id: run.executionId, workflow_id: run.workflowId, status: 'queued', completed_at: null });
+    expect(r.body).toMatchObject({
+      execution_id: run.executionId,
+      workflow_id: run.workflowId,
+      status: 'queued',
+      completed_at: null,
+    });
     expect(r.body.started_at).toMatch(ISO_Z);
     expect(r.body.step_outputs.step1.status).toBe('queued');
 
     clock = T0 + 1_000;
     r = await get(url, key);
     expect(r.body.status).toBe('running');
-    expect(r.body.step_outputs.step1).toMatchObject({ step_id: 'step1', status: 'running', output: null, completed_at: null });
+    expect(r.body.step_outputs.step1).toMatchObject({
+      step_id: 'step1',
+      status: 'running',
+      output: null,
+      completed_at: null,
+    });
     expect(r.body).not.toHaveProperty('output');
 
     clock = T0 + 10_000;
@@ -198,7 +239,13 @@ describe('startSimulator: EachLabs', () => {
 
   it('fails with `error` and `error_cause`', async () => {
     const sim = await start();
-    const run = sim.createExecution('eachlabs', { queuedMs: 0, steps: [{ name: 's1', durationMs: 100, fails: true, error: 'NSFW content detected' }, { name: 's2', durationMs: 100 }] });
+    const run = sim.createExecution('eachlabs', {
+      queuedMs: 0,
+      steps: [
+        { name: 's1', durationMs: 100, fails: true, error: 'NSFW content detected' },
+        { name: 's2', durationMs: 100 },
+      ],
+    });
     clock = T0 + 1_000;
     const r = await get(`${sim.baseUrls.eachlabs}/executions/${run.executionId}`, { 'x-api-key': sim.apiKey });
     expect(r.body).toMatchObject({ status: 'failed', error: expect.any(String), error_cause: 'NSFW content detected' });
@@ -208,12 +255,21 @@ describe('startSimulator: EachLabs', () => {
 
   it('serves the current host with Bearer (or X-API-Key) auth and its extra fields', async () => {
     const sim = await start();
-    const run = sim.createExecution('eachlabs', { queuedMs: 0, versionId: 'v3', steps: [{ name: 's1', durationMs: 100 }] });
+    const run = sim.createExecution('eachlabs', {
+      queuedMs: 0,
+      versionId: 'v3',
+      steps: [{ name: 's1', durationMs: 100 }],
+    });
     clock = T0 + 1_000;
     const url = `${sim.baseUrls.eachlabsCurrent}/executions/${run.executionId}`;
     const r = await get(url, { authorization: `Bearer ${sim.apiKey}` });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ version_id: 'v3', status: 'completed', total_cost: expect.any(Number), workflow_output: r.body.output });
+    expect(r.body).toMatchObject({
+      version_id: 'v3',
+      status: 'completed',
+      total_cost: expect.any(Number),
+      workflow_output: r.body.output,
+    });
     expect(r.body.step_outputs.s1.kind).toBe('model');
     expect((await get(url, { 'x-api-key': sim.apiKey })).status).toBe(200);
     expect((await get(url, { authorization: 'Bearer nope' })).status).toBe(401);
@@ -221,15 +277,29 @@ describe('startSimulator: EachLabs', () => {
 
   it('triggers on both hosts: 202 with the documented replies', async () => {
     const sim = await start();
-    const legacy = await post(`${sim.baseUrls.eachlabs}/wf-1/trigger`, { version_id: 'v2', inputs: { prompt: 'x' } }, { 'x-api-key': sim.apiKey });
+    const legacy = await post(
+      `${sim.baseUrls.eachlabs}/wf-1/trigger`,
+      { version_id: 'v2', inputs: { prompt: 'x' } },
+      { 'x-api-key': sim.apiKey },
+    );
     expect(legacy.status).toBe(202);
-    expect(legacy.body).toEqual({ execution_id: expect.stringMatching(UUID), status: expect.stringMatching(/^(queued|running)$/), started_at: '2025-10-22T10:00:00Z' });
+    expect(legacy.body).toEqual({
+      execution_id: expect.stringMatching(UUID),
+      status: expect.stringMatching(/^(queued|running)$/),
+      started_at: '2025-10-22T10:00:00Z',
+    });
     expect(sim.execution('eachlabs', legacy.body.execution_id)).toMatchObject({ workflowId: 'wf-1', versionId: 'v2' });
 
-    const current = await post(`${sim.baseUrls.eachlabsCurrent}/trigger/wf-1/v9`, { inputs: { prompt: 'y' } }, { authorization: `Bearer ${sim.apiKey}` });
+    const current = await post(
+      `${sim.baseUrls.eachlabsCurrent}/trigger/wf-1/v9`,
+      { inputs: { prompt: 'y' } },
+      { authorization: `Bearer ${sim.apiKey}` },
+    );
     expect(current.status).toBe(202);
     expect(current.body).toEqual({ execution_id: expect.stringMatching(UUID), status: 'queued' });
-    const r = await get(`${sim.baseUrls.eachlabs}/executions/${current.body.execution_id}`, { 'x-api-key': sim.apiKey });
+    const r = await get(`${sim.baseUrls.eachlabs}/executions/${current.body.execution_id}`, {
+      'x-api-key': sim.apiKey,
+    });
     expect(r.body.inputs).toEqual({ prompt: 'y' });
 
     const bad = await post(`${sim.baseUrls.eachlabs}/wf-1/trigger`, { inputs: 'nope' }, { 'x-api-key': sim.apiKey });
@@ -247,7 +317,9 @@ describe('startSimulator: EachLabs', () => {
     );
     expect(bulk.status).toBe(202);
     expect(bulk.body.bulk_id).toMatch(UUID);
-    expect(bulk.body.executions).toEqual([1, 2, 3].map(() => ({ execution_id: expect.stringMatching(UUID), status: 'queued' })));
+    expect(bulk.body.executions).toEqual(
+      [1, 2, 3].map(() => ({ execution_id: expect.stringMatching(UUID), status: 'queued' })),
+    );
     for (let i = 0; i < 4; i++) sim.createExecution('eachlabs', { workflowId: 'wf-b' });
     sim.createExecution('eachlabs', { workflowId: 'wf-other' });
 
@@ -256,7 +328,16 @@ describe('startSimulator: EachLabs', () => {
     expect(all.body.total_count).toBe(7);
     expect(all.body.executions).toHaveLength(7);
     expect(all.body.offset).toBe(7);
-    expect(Object.keys(all.body.executions[0])).toEqual(['execution_id', 'flow_id', 'flow_name', 'version_id', 'status', 'started_at', 'created_at', 'updated_at']);
+    expect(Object.keys(all.body.executions[0])).toEqual([
+      'execution_id',
+      'flow_id',
+      'flow_name',
+      'version_id',
+      'status',
+      'started_at',
+      'created_at',
+      'updated_at',
+    ]);
     expect(all.body.executions[0]).toMatchObject({ flow_id: 'wf-b', version_id: 'v1' });
 
     const page = await get(`${sim.baseUrls.eachlabs}/workflows/wf-b/executions?offset=2&limit=3`, key);
@@ -265,7 +346,10 @@ describe('startSimulator: EachLabs', () => {
     );
     expect(page.body).toMatchObject({ offset: 5, total_count: 7 });
 
-    const byBulk = await get(`${sim.baseUrls.eachlabsCurrent}/wf-b/executions?bulk_id=${bulk.body.bulk_id}&limit=2`, key);
+    const byBulk = await get(
+      `${sim.baseUrls.eachlabsCurrent}/wf-b/executions?bulk_id=${bulk.body.bulk_id}&limit=2`,
+      key,
+    );
     expect(byBulk.body).toMatchObject({ offset: 2, total_count: 3 });
     expect(byBulk.body.executions.map((e: { execution_id: string }) => e.execution_id)).toEqual(
       bulk.body.executions.slice(0, 2).map((e: { execution_id: string }) => e.execution_id),
@@ -314,7 +398,12 @@ describe('startSimulator: Datalab', () => {
     expect(r.body.status).toBe('IN_PROGRESS');
     expect(r.body.updated).toBe('2025-10-22T10:02:01');
     expect(r.body.steps).toEqual({
-      parse: { status: 'COMPLETED', started_at: '2025-10-22T10:00:01', completed_at: '2025-10-22T10:02:01', output_url: expect.any(String) },
+      parse: {
+        status: 'COMPLETED',
+        started_at: '2025-10-22T10:00:01',
+        completed_at: '2025-10-22T10:02:01',
+        output_url: expect.any(String),
+      },
       extract: { status: 'IN_PROGRESS', started_at: '2025-10-22T10:02:01' },
       segment: { status: 'PENDING' },
     });
@@ -327,11 +416,21 @@ describe('startSimulator: Datalab', () => {
 
   it('renders the nested step form when the script asks', async () => {
     const sim = await start();
-    const run = sim.createExecution('datalab', { queuedMs: 0, nested: ['a.pdf', 'aggregated'], steps: [{ name: 'parse', durationMs: 100 }, { name: 'extract', durationMs: 100_000 }] });
+    const run = sim.createExecution('datalab', {
+      queuedMs: 0,
+      nested: ['a.pdf', 'aggregated'],
+      steps: [
+        { name: 'parse', durationMs: 100 },
+        { name: 'extract', durationMs: 100_000 },
+      ],
+    });
     clock = T0 + 200;
     const r = await get(`${sim.baseUrls.datalab}/executions/${run.executionId}`, { 'x-api-key': sim.apiKey });
     expect(r.body.steps).toEqual({
-      parse: { 'a.pdf': { status: 'COMPLETED', output_url: expect.any(String) }, aggregated: { status: 'COMPLETED', output_url: expect.any(String) } },
+      parse: {
+        'a.pdf': { status: 'COMPLETED', output_url: expect.any(String) },
+        aggregated: { status: 'COMPLETED', output_url: expect.any(String) },
+      },
       extract: { 'a.pdf': { status: 'IN_PROGRESS' }, aggregated: { status: 'IN_PROGRESS' } },
     });
     const output = await get(r.body.steps.parse['a.pdf'].output_url);
@@ -342,26 +441,47 @@ describe('startSimulator: Datalab', () => {
   it('executes a workflow, and answers FastAPI 422s for bad input', async () => {
     const sim = await start();
     const key = { 'x-api-key': sim.apiKey };
-    const r = await post(`${sim.baseUrls.datalab}/workflows/456/execute`, { input_config: { type: 'single_file', file_url: 'https://x/a.pdf' } }, key);
+    const r = await post(
+      `${sim.baseUrls.datalab}/workflows/456/execute`,
+      { input_config: { type: 'single_file', file_url: 'https://x/a.pdf' } },
+      key,
+    );
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ execution_id: expect.any(Number), workflow_id: 456, status: expect.stringMatching(/^(QUEUED|IN_PROGRESS)$/) });
+    expect(r.body).toMatchObject({
+      execution_id: expect.any(Number),
+      workflow_id: 456,
+      status: expect.stringMatching(/^(QUEUED|IN_PROGRESS)$/),
+    });
     expect(sim.execution('datalab', r.body.execution_id)?.workflowId).toBe('456');
 
     const missing = await post(`${sim.baseUrls.datalab}/workflows/456/execute`, {}, key);
     expect(missing.status).toBe(422);
-    expect(missing.body.detail).toEqual([expect.objectContaining({ loc: ['body', 'input_config'], msg: 'Field required', type: 'missing' })]);
+    expect(missing.body.detail).toEqual([
+      expect.objectContaining({ loc: ['body', 'input_config'], msg: 'Field required', type: 'missing' }),
+    ]);
     const notInt = await get(`${sim.baseUrls.datalab}/executions/abc`, key);
     expect(notInt.status).toBe(422);
-    expect(notInt.body.detail[0]).toMatchObject({ loc: ['path', 'execution_id'], type: 'int_parsing', msg: expect.any(String) });
+    expect(notInt.body.detail[0]).toMatchObject({
+      loc: ['path', 'execution_id'],
+      type: 'int_parsing',
+      msg: expect.any(String),
+    });
     const notJson = await post(`${sim.baseUrls.datalab}/workflows/456/execute`, '{oops', key);
     expect(notJson.status).toBe(422);
   });
 
   it('serves output_url as JSON without the key, signs it afresh each time, and 403s once expired or tampered with', async () => {
     const sim = await start({ outputUrlTtlMs: 30_000 });
-    const run = sim.createExecution('datalab', { queuedMs: 0, steps: [{ name: 'parse', durationMs: 1_000, output: { pages: 3 } }, { name: 'extract', durationMs: 1_000, fails: true }] });
+    const run = sim.createExecution('datalab', {
+      queuedMs: 0,
+      steps: [
+        { name: 'parse', durationMs: 1_000, output: { pages: 3 } },
+        { name: 'extract', durationMs: 1_000, fails: true },
+      ],
+    });
     clock = T0 + 5_000;
-    const status = async (): Promise<Got> => get(`${sim.baseUrls.datalab}/executions/${run.executionId}`, { 'x-api-key': sim.apiKey });
+    const status = async (): Promise<Got> =>
+      get(`${sim.baseUrls.datalab}/executions/${run.executionId}`, { 'x-api-key': sim.apiKey });
     const first = (await status()).body.steps;
     const url = new URL(first.parse.output_url as string);
     expect(url.origin).toBe(sim.url);
@@ -394,10 +514,22 @@ describe('startSimulator: auth and unknown ids', () => {
     const sim = await start();
     const cases: [string, Record<string, string>, unknown][] = [
       [`${sim.baseUrls.modelslab}/wf/runs/1`, {}, { status: 'error', message: expect.any(String) }],
-      [`${sim.baseUrls.modelslab}/wf/runs/1`, { key: 'wrong-key-123' }, { status: 'error', message: expect.any(String) }],
+      [
+        `${sim.baseUrls.modelslab}/wf/runs/1`,
+        { key: 'wrong-key-123' },
+        { status: 'error', message: expect.any(String) },
+      ],
       [`${sim.baseUrls.eachlabs}/executions/x`, {}, { error: 'Invalid or missing API key' }],
-      [`${sim.baseUrls.eachlabs}/executions/x`, { 'x-api-key': 'wrong-key-123' }, { error: 'Invalid or missing API key' }],
-      [`${sim.baseUrls.eachlabsCurrent}/executions/x`, { authorization: 'Bearer wrong-key-123' }, { error: 'Invalid or missing API key' }],
+      [
+        `${sim.baseUrls.eachlabs}/executions/x`,
+        { 'x-api-key': 'wrong-key-123' },
+        { error: 'Invalid or missing API key' },
+      ],
+      [
+        `${sim.baseUrls.eachlabsCurrent}/executions/x`,
+        { authorization: 'Bearer wrong-key-123' },
+        { error: 'Invalid or missing API key' },
+      ],
       [`${sim.baseUrls.datalab}/executions/1`, {}, { detail: expect.any(String) }],
       [`${sim.baseUrls.datalab}/executions/1`, { 'x-api-key': 'wrong-key-123' }, { detail: expect.any(String) }],
       // Each provider checks its own header: another provider's header does not count.
@@ -410,7 +542,16 @@ describe('startSimulator: auth and unknown ids', () => {
       expect(JSON.parse(text)).toEqual(body);
       expect(text).not.toContain('wrong-key-123');
     }
-    expect(sim.requests.map((r) => r.auth)).toEqual(['missing', 'invalid', 'missing', 'invalid', 'invalid', 'missing', 'invalid', 'missing']);
+    expect(sim.requests.map((r) => r.auth)).toEqual([
+      'missing',
+      'invalid',
+      'missing',
+      'invalid',
+      'invalid',
+      'missing',
+      'invalid',
+      'missing',
+    ]);
     expect(sim.requests.filter((r) => r.provider === 'eachlabs').every((r) => r.requestId !== undefined)).toBe(true);
   });
 
@@ -418,7 +559,9 @@ describe('startSimulator: auth and unknown ids', () => {
     const sim = await start();
     const m = await get(`${sim.baseUrls.modelslab}/wf/runs/424242`, { key: sim.apiKey });
     expect([m.status, m.body]).toEqual([404, { status: 'error', message: 'Execution not found' }]);
-    const e = await get(`${sim.baseUrls.eachlabs}/executions/69ae8c7b-7500-4a45-b7c0-348b8cc2665b`, { 'x-api-key': sim.apiKey });
+    const e = await get(`${sim.baseUrls.eachlabs}/executions/69ae8c7b-7500-4a45-b7c0-348b8cc2665b`, {
+      'x-api-key': sim.apiKey,
+    });
     expect([e.status, e.body]).toEqual([404, { error: 'execution not found' }]);
     expect(e.headers.get('x-request-id')).toMatch(/\S/);
     const d = await get(`${sim.baseUrls.datalab}/executions/424242`, { 'x-api-key': sim.apiKey });
@@ -431,7 +574,8 @@ describe('startSimulator: rate limits', () => {
     const sim = await start({ rateLimits: { modelslab: { requests: 2, intervalMs: 60_000 } } });
     const a = sim.createExecution('modelslab', { workflowId: 'wf-a' });
     const b = sim.createExecution('modelslab', { workflowId: 'wf-b' });
-    const poll = (run: typeof a): Promise<Got> => get(`${sim.baseUrls.modelslab}/${run.workflowId}/runs/${run.executionId}`, { key: sim.apiKey });
+    const poll = (run: typeof a): Promise<Got> =>
+      get(`${sim.baseUrls.modelslab}/${run.workflowId}/runs/${run.executionId}`, { key: sim.apiKey });
     expect((await poll(a)).status).toBe(200);
     clock = T0 + 20_000;
     expect((await poll(a)).status).toBe(200);
@@ -446,7 +590,9 @@ describe('startSimulator: rate limits', () => {
   });
 
   it('limits EachLabs and Datalab with their bodies and a Retry-After header', async () => {
-    const sim = await start({ rateLimits: { eachlabs: { requests: 1, intervalMs: 10_000 }, datalab: { requests: 1, intervalMs: 10_000 } } });
+    const sim = await start({
+      rateLimits: { eachlabs: { requests: 1, intervalMs: 10_000 }, datalab: { requests: 1, intervalMs: 10_000 } },
+    });
     const e = sim.createExecution('eachlabs');
     const d = sim.createExecution('datalab');
     const eUrl = `${sim.baseUrls.eachlabs}/executions/${e.executionId}`;
@@ -478,7 +624,9 @@ describe('startSimulator: chaos', () => {
     const first = await run(1234);
     const second = await run(1234);
     expect(second).toEqual(first);
-    expect(new Set(first.map((s) => s.split(':')[1]))).toEqual(new Set(['-', 'drop', 'error', 'rate-limit', 'malformed']));
+    expect(new Set(first.map((s) => s.split(':')[1]))).toEqual(
+      new Set(['-', 'drop', 'error', 'rate-limit', 'malformed']),
+    );
     expect(await run(99)).not.toEqual(first);
   });
 
@@ -504,19 +652,25 @@ describe('startSimulator: chaos', () => {
     const exec = sim.createExecution('eachlabs');
     const bodies: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await fetch(`${sim.baseUrls.eachlabs}/executions/${exec.executionId}`, { headers: { 'x-api-key': sim.apiKey } });
+      const res = await fetch(`${sim.baseUrls.eachlabs}/executions/${exec.executionId}`, {
+        headers: { 'x-api-key': sim.apiKey },
+      });
       expect(res.status).toBe(200);
       bodies.push(await res.text());
     }
     for (const body of bodies) expect(() => JSON.parse(body)).toThrow();
     expect(bodies.some((b) => b.startsWith('{"execution_id"'))).toBe(true);
     // Errors are left alone: only successes are mangled.
-    expect((await get(`${sim.baseUrls.eachlabs}/executions/unknown`, { 'x-api-key': sim.apiKey })).body).toEqual({ error: 'execution not found' });
+    expect((await get(`${sim.baseUrls.eachlabs}/executions/unknown`, { 'x-api-key': sim.apiKey })).body).toEqual({
+      error: 'execution not found',
+    });
   });
 
   it('drops the connection: a network error for fetch, logged with status 0', async () => {
     const sim = await start({ chaos: { dropRate: 1 } });
-    await expect(fetch(`${sim.baseUrls.datalab}/executions/1`, { headers: { 'x-api-key': sim.apiKey } })).rejects.toThrow(TypeError);
+    await expect(
+      fetch(`${sim.baseUrls.datalab}/executions/1`, { headers: { 'x-api-key': sim.apiKey } }),
+    ).rejects.toThrow(TypeError);
     expect(sim.requests).toEqual([expect.objectContaining({ status: 0, chaos: 'drop', endpoint: 'status' })]);
   });
 
@@ -547,7 +701,11 @@ describe('startSimulator: CORS', () => {
     const sim = await start();
     const res = await fetch(`${sim.baseUrls.eachlabsCurrent}/executions/x`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'http://localhost:3000',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
@@ -568,7 +726,9 @@ describe('startSimulator: the simulator itself', () => {
     const sim = await start({ apiKey: 'sk-very-secret-value' });
     const run = sim.createExecution('datalab', { queuedMs: 0, steps: [{ name: 'parse', durationMs: 10 }] });
     clock = T0 + 1_000;
-    const r = await get(`${sim.baseUrls.datalab}/executions/${run.executionId}?token=sk-very-secret-value`, { 'x-api-key': sim.apiKey });
+    const r = await get(`${sim.baseUrls.datalab}/executions/${run.executionId}?token=sk-very-secret-value`, {
+      'x-api-key': sim.apiKey,
+    });
     await fetch(r.body.steps.parse.output_url);
     expect(sim.requests).toEqual([
       {
@@ -587,7 +747,13 @@ describe('startSimulator: the simulator itself', () => {
         latencyMs: 0,
         requestId: undefined,
       },
-      expect.objectContaining({ endpoint: 'output', provider: 'datalab', status: 200, auth: 'missing', query: { expires: expect.any(String), signature: '[REDACTED]' } }),
+      expect.objectContaining({
+        endpoint: 'output',
+        provider: 'datalab',
+        status: 200,
+        auth: 'missing',
+        query: { expires: expect.any(String), signature: '[REDACTED]' },
+      }),
     ]);
     expect(JSON.stringify(sim.requests)).not.toContain('sk-very-secret-value');
   });
@@ -611,12 +777,23 @@ describe('startSimulator: the simulator itself', () => {
 
   it('cancels a scripted execution on time, and from code', async () => {
     const sim = await start();
-    const scripted = sim.createExecution('eachlabs', { queuedMs: 0, cancelAfterMs: 1_500, steps: [{ name: 's1', durationMs: 1_000 }, { name: 's2', durationMs: 1_000 }] });
+    const scripted = sim.createExecution('eachlabs', {
+      queuedMs: 0,
+      cancelAfterMs: 1_500,
+      steps: [
+        { name: 's1', durationMs: 1_000 },
+        { name: 's2', durationMs: 1_000 },
+      ],
+    });
     const manual = sim.createExecution('datalab', { queuedMs: 5_000 });
     clock = T0 + 1_000;
     expect(manual.cancel()).toBe(true);
     clock = T0 + 10_000;
-    expect(scripted.state()).toMatchObject({ status: 'cancelled', completedAt: T0 + 1_500, steps: [{ status: 'completed' }, { status: 'cancelled' }] });
+    expect(scripted.state()).toMatchObject({
+      status: 'cancelled',
+      completedAt: T0 + 1_500,
+      steps: [{ status: 'completed' }, { status: 'cancelled' }],
+    });
     expect(scripted.cancel()).toBe(false);
     expect(manual.state()).toMatchObject({ status: 'cancelled', completedAt: T0 + 1_000 });
     expect(manual.state()).not.toHaveProperty('startedAt');
@@ -628,7 +805,11 @@ describe('startSimulator: the simulator itself', () => {
     const sim = await start();
     const failing = sim.createExecution('datalab', {
       queuedMs: 500,
-      steps: [{ name: 'a', durationMs: 1_000 }, { name: 'b', durationMs: 2_000, fails: true }, { name: 'c', durationMs: 4_000 }],
+      steps: [
+        { name: 'a', durationMs: 1_000 },
+        { name: 'b', durationMs: 2_000, fails: true },
+        { name: 'c', durationMs: 4_000 },
+      ],
     });
     const empty = sim.createExecution('modelslab', { queuedMs: 500, steps: [] });
     expect([failing.endsAt, empty.endsAt]).toEqual([T0 + 3_500, T0 + 500]);
@@ -639,19 +820,43 @@ describe('startSimulator: the simulator itself', () => {
     clock = T0 + 3_499;
     expect(failing.state().status).toBe('running');
     clock = T0 + 3_500;
-    expect(failing.state()).toMatchObject({ status: 'failed', completedAt: T0 + 3_500, steps: [{ status: 'completed' }, { status: 'failed' }, { status: 'pending' }] });
+    expect(failing.state()).toMatchObject({
+      status: 'failed',
+      completedAt: T0 + 3_500,
+      steps: [{ status: 'completed' }, { status: 'failed' }, { status: 'pending' }],
+    });
   });
 
   it('rejects bad options and scripts with a ConfigError naming the field', async () => {
-    await expect(startSimulator({ chaos: { errorRate: 2 } })).rejects.toThrow(/`chaos.errorRate` to be a number from 0 to 1, got 2/);
+    await expect(startSimulator({ chaos: { errorRate: 2 } })).rejects.toThrow(
+      /`chaos.errorRate` to be a number from 0 to 1, got 2/,
+    );
     await expect(startSimulator({ chaos: { latencyMs: [50, 10] } })).rejects.toBeInstanceOf(ConfigError);
-    await expect(startSimulator({ rateLimits: { datalab: { requests: 0, intervalMs: 1_000 } } })).rejects.toThrow(/rateLimits.datalab.requests/);
+    await expect(startSimulator({ rateLimits: { datalab: { requests: 0, intervalMs: 1_000 } } })).rejects.toThrow(
+      /rateLimits.datalab.requests/,
+    );
     const sim = await start();
-    expect(() => sim.createExecution('datalab', { steps: [{ name: 'a', durationMs: 1 }, { name: 'a', durationMs: 1 }] })).toThrow(/steps\[1\]\.name/);
-    expect(() => sim.createExecution('modelslab', { steps: [{ name: 'x', durationMs: -1 }] })).toThrow(/`script.steps\[0\].durationMs` to be a non-negative number, got -1/);
+    expect(() =>
+      sim.createExecution('datalab', {
+        steps: [
+          { name: 'a', durationMs: 1 },
+          { name: 'a', durationMs: 1 },
+        ],
+      }),
+    ).toThrow(/steps\[1\]\.name/);
+    expect(() => sim.createExecution('modelslab', { steps: [{ name: 'x', durationMs: -1 }] })).toThrow(
+      /`script.steps\[0\].durationMs` to be a non-negative number, got -1/,
+    );
     expect(() => sim.createExecution('datalab', { workflowId: 'abc' })).toThrow(ConfigError);
     // ModelsLab step names may repeat.
-    expect(sim.createExecution('modelslab', { steps: [{ name: 'a', durationMs: 1 }, { name: 'a', durationMs: 1 }] }).steps).toHaveLength(2);
+    expect(
+      sim.createExecution('modelslab', {
+        steps: [
+          { name: 'a', durationMs: 1 },
+          { name: 'a', durationMs: 1 },
+        ],
+      }).steps,
+    ).toHaveLength(2);
   });
 
   it('close() ends keep-alive sockets and the server; fetch fails afterwards', async () => {
@@ -680,5 +885,4 @@ describe('startSimulator: the simulator itself', () => {
     await sim.close(); // idempotent
     agent.destroy();
   });
-
 });

@@ -36,7 +36,9 @@ function client(fetchImpl: FetchLike, extra: Partial<ConstructorParameters<typeo
 
 function respond(status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return vi.fn<FetchLike>(async () => new Response(text, { status, headers: { 'content-type': 'application/json', ...headers } }));
+  return vi.fn<FetchLike>(
+    async () => new Response(text, { status, headers: { 'content-type': 'application/json', ...headers } }),
+  );
 }
 
 async function caught(promise: Promise<unknown>): Promise<Error> {
@@ -58,14 +60,20 @@ describe('HttpClient', () => {
 
   it('appends encoded path segments to the base path, so ids cannot climb to another endpoint', () => {
     const http = client(respond(200, {}));
-    expect(http.url(['executions', '../../admin']).href).toBe('https://api.test/v1/workflows/executions/..%2F..%2Fadmin');
+    expect(http.url(['executions', '../../admin']).href).toBe(
+      'https://api.test/v1/workflows/executions/..%2F..%2Fadmin',
+    );
     expect(http.url(['executions', 'a?b#c']).href).toBe('https://api.test/v1/workflows/executions/a%3Fb%23c');
     expect(http.url(['x'], { limit: 10, bulk_id: undefined }).href).toBe('https://api.test/v1/workflows/x?limit=10');
   });
 
   it('sends auth headers, JSON body and returns the parsed body', async () => {
     const fetchImpl = respond(200, { ok: true }, { 'x-request-id': 'req-1' });
-    const res = await client(fetchImpl, { headers: { 'x-team': 't1' } }).request({ method: 'POST', path: ['run'], body: { a: 1 } });
+    const res = await client(fetchImpl, { headers: { 'x-team': 't1' } }).request({
+      method: 'POST',
+      path: ['run'],
+      body: { a: 1 },
+    });
     expect(res.body).toEqual({ ok: true });
     expect(res.requestId).toBe('req-1');
     const [url, init] = fetchImpl.mock.calls[0]!;
@@ -86,7 +94,9 @@ describe('HttpClient', () => {
     [500, HttpError, true],
     [503, HttpError, true],
   ] as const)('maps HTTP %i to %o (retryable: %s)', async (status, cls, retryable) => {
-    const error = await caught(client(respond(status, { error: 'nope' })).request({ path: ['executions', 'e1'], executionId: 'e1' }));
+    const error = await caught(
+      client(respond(status, { error: 'nope' })).request({ path: ['executions', 'e1'], executionId: 'e1' }),
+    );
     expect(error).toBeInstanceOf(cls);
     expect(error).toMatchObject({ status, provider: 'test', executionId: 'e1', retryable });
     expect(error.message).toContain('nope');
@@ -168,7 +178,10 @@ describe('HttpClient', () => {
 
   it('fetches a foreign URL with no key and no provider headers', async () => {
     const fetchImpl = respond(200, { pages: 3 });
-    const body = await client(fetchImpl, { headers: { 'x-team': 't' } }).download(new URL('https://bucket.test/out.json?sig=abc'), {});
+    const body = await client(fetchImpl, { headers: { 'x-team': 't' } }).download(
+      new URL('https://bucket.test/out.json?sig=abc'),
+      {},
+    );
     expect(body).toEqual({ pages: 3 });
     const [, init] = fetchImpl.mock.calls[0]!;
     expect(JSON.stringify(init.headers)).not.toContain(KEY);
@@ -177,7 +190,9 @@ describe('HttpClient', () => {
   });
 
   it('says clearly when a presigned URL has expired', async () => {
-    const error = await caught(client(respond(403, '<Error>AccessDenied</Error>')).download(new URL('https://bucket.test/o.json?sig=1'), {}));
+    const error = await caught(
+      client(respond(403, '<Error>AccessDenied</Error>')).download(new URL('https://bucket.test/o.json?sig=1'), {}),
+    );
     expect(error.message).toMatch(/expired/);
     expect((error as HttpError).retryable).toBe(false);
   });
@@ -192,7 +207,13 @@ describe('HttpClient', () => {
 
 describe('HttpClient path segments', () => {
   it('refuses `.` and `..` segments, which URL parsing would resolve away', () => {
-    const http = new HttpClient({ provider: 'test', baseUrl: 'https://api.test/v1/workflows', secrets: [], authHeaders: {}, requestTimeoutMs: 1000 });
+    const http = new HttpClient({
+      provider: 'test',
+      baseUrl: 'https://api.test/v1/workflows',
+      secrets: [],
+      authHeaders: {},
+      requestTimeoutMs: 1000,
+    });
     expect(() => http.url(['..', 'runs', '1'])).toThrow(ConfigError);
     expect(() => http.url(['executions', '.'])).toThrow(ConfigError);
     expect(http.url(['executions', '...']).pathname).toBe('/v1/workflows/executions/...');
@@ -202,7 +223,9 @@ describe('HttpClient path segments', () => {
 describe('HttpClient provider hooks', () => {
   it('treats a 2xx body that reports a failure as an error: final, or a rate limit when it names a wait', async () => {
     const isErrorBody = (b: unknown) => (b as { status?: string }).status === 'error';
-    const plain = await caught(client(respond(200, { status: 'error', message: 'Invalid prompt' }), { isErrorBody }).request({ path: ['x'] }));
+    const plain = await caught(
+      client(respond(200, { status: 'error', message: 'Invalid prompt' }), { isErrorBody }).request({ path: ['x'] }),
+    );
     expect(plain.constructor).toBe(HttpError);
     expect(plain).toMatchObject({ status: 200, retryable: false });
     expect(plain.message).toContain('Invalid prompt');
@@ -219,9 +242,13 @@ describe('HttpClient provider hooks', () => {
   });
 
   it('waits defaultRetryAfterMs after a 429 that names no wait, and the server hint otherwise', async () => {
-    const bare = await caught(client(respond(429, { detail: 'Too many' }), { defaultRetryAfterMs: 60_000 }).request({ path: ['x'] }));
+    const bare = await caught(
+      client(respond(429, { detail: 'Too many' }), { defaultRetryAfterMs: 60_000 }).request({ path: ['x'] }),
+    );
     expect((bare as RateLimitError).retryAfterMs).toBe(60_000);
-    const hinted = await caught(client(respond(429, {}, { 'retry-after': '2' }), { defaultRetryAfterMs: 60_000 }).request({ path: ['x'] }));
+    const hinted = await caught(
+      client(respond(429, {}, { 'retry-after': '2' }), { defaultRetryAfterMs: 60_000 }).request({ path: ['x'] }),
+    );
     expect((hinted as RateLimitError).retryAfterMs).toBe(2_000);
     const other = await caught(client(respond(503, {}), { defaultRetryAfterMs: 60_000 }).request({ path: ['x'] }));
     expect((other as HttpError).retryAfterMs).toBeUndefined();

@@ -29,7 +29,9 @@ export interface ExecuteInput {
  * `{loc, msg, type}` as `loc: msg; …`. Item by item: one odd item must not cost the rest.
  */
 function readError(body: unknown): ErrorDetails {
-  const detail = (typeof body === 'object' && body !== null ? (body as Partial<Record<keyof DatalabErrorBody, unknown>>) : {}).detail;
+  const detail = (
+    typeof body === 'object' && body !== null ? (body as Partial<Record<keyof DatalabErrorBody, unknown>>) : {}
+  ).detail;
   if (!Array.isArray(detail)) return { message: nonEmpty(detail) };
   const parts = detail.map((d: unknown) => {
     const item = (typeof d === 'object' && d !== null ? d : {}) as { loc?: unknown; msg?: unknown };
@@ -42,7 +44,11 @@ function readError(body: unknown): ErrorDetails {
 /** `POST /workflows/{workflow_id}/execute` with `{ input_config }`. */
 export const execute: Endpoint<ExecuteInput, string, DatalabExecuteResponse> = {
   what: 'execute response',
-  request: ({ workflowId, inputConfig }) => ({ method: 'POST', path: ['workflows', workflowId, 'execute'], body: { input_config: inputConfig } }),
+  request: ({ workflowId, inputConfig }) => ({
+    method: 'POST',
+    path: ['workflows', workflowId, 'execute'],
+    body: { input_config: inputConfig },
+  }),
   schema: DatalabExecuteResponse,
   read: (body) => String(body.execution_id),
 };
@@ -52,7 +58,10 @@ export const parseRef = (value: unknown): string => requireId('executionId', val
 
 /** Checks an execute request. */
 export function parseExecute(workflowId: unknown, inputConfig: unknown): ExecuteInput {
-  return { workflowId: requireId('workflowId', workflowId, PROVIDER), inputConfig: requireObject('inputConfig', inputConfig, PROVIDER) };
+  return {
+    workflowId: requireId('workflowId', workflowId, PROVIDER),
+    inputConfig: requireObject('inputConfig', inputConfig, PROVIDER),
+  };
 }
 
 /**

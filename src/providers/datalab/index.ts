@@ -137,7 +137,9 @@ export function datalab(options: ClientOptions): DatalabClient {
     },
     get: (executionId, getOptions) => client.get(executionId, getOptions),
     execute(workflowId, inputConfig, executeOptions) {
-      return client.call(execute, parseExecute(workflowId, inputConfig), executeOptions).then((executionId) => ({ executionId }));
+      return client
+        .call(execute, parseExecute(workflowId, inputConfig), executeOptions)
+        .then((executionId) => ({ executionId }));
     },
     runAndWatch(workflowId, inputConfig, watchOptions) {
       const input = parseExecute(workflowId, inputConfig);
@@ -147,7 +149,10 @@ export function datalab(options: ClientOptions): DatalabClient {
     stepOutput(step, outputOptions) {
       const url = (step as Partial<StepSnapshot> | null | undefined)?.outputUrl;
       if (typeof url !== 'string' || url === '') {
-        throw new ConfigError(`Expected \`step.outputUrl\` to be a URL string, got ${describe(url)}`, { option: 'step', provider: 'datalab' });
+        throw new ConfigError(`Expected \`step.outputUrl\` to be a URL string, got ${describe(url)}`, {
+          option: 'step',
+          provider: 'datalab',
+        });
       }
       return client.download(url, outputOptions);
     },
@@ -158,7 +163,10 @@ export function datalab(options: ClientOptions): DatalabClient {
 function splitWatchOptions(options: DatalabWatchOptions | undefined): { resolve: boolean; rest: WatchOptions } {
   const { resolveOutputs, ...rest } = readOptions('watch options', options, 'datalab') as DatalabWatchOptions;
   if (resolveOutputs !== undefined && typeof resolveOutputs !== 'boolean') {
-    throw new ConfigError(`Expected \`resolveOutputs\` to be a boolean, got ${describe(resolveOutputs)}`, { option: 'resolveOutputs', provider: 'datalab' });
+    throw new ConfigError(`Expected \`resolveOutputs\` to be a boolean, got ${describe(resolveOutputs)}`, {
+      option: 'resolveOutputs',
+      provider: 'datalab',
+    });
   }
   return { resolve: resolveOutputs ?? false, rest };
 }

@@ -1,4 +1,10 @@
-import { isTerminal, type ExecutionSnapshot, type ExecutionStatus, type StepSnapshot, type StepStatus } from '../../core/model.js';
+import {
+  isTerminal,
+  type ExecutionSnapshot,
+  type ExecutionStatus,
+  type StepSnapshot,
+  type StepStatus,
+} from '../../core/model.js';
 import { nonEmpty, put, statusFrom, toIsoUtc } from '../normalize.js';
 import type { DatalabExecution, DatalabStep } from './schema.js';
 

@@ -9,12 +9,15 @@ const OUTPUT_CONCURRENCY = 4;
  * (without the API key) and set as the step's `output`. A failed download does not end the
  * watch: the step's `output` stays unset and the next poll tries again with the fresh URL.
  */
-export function resolveOutputs(download: (url: string, signal: AbortSignal, executionId: string) => Promise<unknown>): SnapshotTransform<DatalabSnapshot> {
+export function resolveOutputs(
+  download: (url: string, signal: AbortSignal, executionId: string) => Promise<unknown>,
+): SnapshotTransform<DatalabSnapshot> {
   return {
     key: 'outputs',
     create() {
       const cache = new Map<string, Promise<unknown>>();
-      return (snapshot, signal) => withOutputs(snapshot, cache, signal, (url) => download(url, signal, snapshot.executionId));
+      return (snapshot, signal) =>
+        withOutputs(snapshot, cache, signal, (url) => download(url, signal, snapshot.executionId));
     },
   };
 }
@@ -64,4 +67,3 @@ async function eachLimited<T>(items: readonly T[], limit: number, run: (item: T)
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
-

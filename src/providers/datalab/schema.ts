@@ -146,7 +146,8 @@ function narrowUnion(issue: Issue, data: unknown): Issue[] {
 /** Which union member a value was meant as: a step entry with a scalar `status` is a flat step; an id that is a number is the integer. */
 function unionBranch(path: PropertyKey[], value: unknown): number {
   if (path[0] === 'steps') {
-    const status = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['status'] : undefined;
+    const status =
+      typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['status'] : undefined;
     return status !== undefined && (typeof status !== 'object' || status === null) ? 0 : 1;
   }
   return typeof value === 'number' ? 0 : 1;

@@ -50,9 +50,16 @@ const ListBody: Schema<EachLabsExecutionList> = {
     const result = EachLabsExecutionList.safeParse(data);
     if (!result.success) return result;
     const list = result.data;
-    const bad = !isCount(list.total_count) ? 'total_count' : list.offset != null && !isCount(list.offset) ? 'offset' : undefined;
+    const bad = !isCount(list.total_count)
+      ? 'total_count'
+      : list.offset != null && !isCount(list.offset)
+        ? 'offset'
+        : undefined;
     if (bad === undefined) return result;
-    return { success: false, error: { issues: [{ path: [bad], message: 'expected a whole number ≥ 0', code: 'invalid_type' }] } };
+    return {
+      success: false,
+      error: { issues: [{ path: [bad], message: 'expected a whole number ≥ 0', code: 'invalid_type' }] },
+    };
   },
 };
 
@@ -66,10 +73,18 @@ export interface EachLabsEndpoints {
 function triggerRequest(api: EachLabsApi, t: TriggerInput): ProviderRequest {
   const webhook = t.webhookUrl === undefined ? {} : { webhook_url: t.webhookUrl };
   if (api === 'current') {
-    return { method: 'POST', path: ['trigger', t.workflowId, t.versionId ?? ''], body: { ...(t.inputs === undefined ? {} : { inputs: t.inputs }), ...webhook } };
+    return {
+      method: 'POST',
+      path: ['trigger', t.workflowId, t.versionId ?? ''],
+      body: { ...(t.inputs === undefined ? {} : { inputs: t.inputs }), ...webhook },
+    };
   }
   // The legacy host requires `inputs`.
-  return { method: 'POST', path: [t.workflowId, 'trigger'], body: { ...(t.versionId === undefined ? {} : { version_id: t.versionId }), inputs: t.inputs ?? {}, ...webhook } };
+  return {
+    method: 'POST',
+    path: [t.workflowId, 'trigger'],
+    body: { ...(t.versionId === undefined ? {} : { version_id: t.versionId }), inputs: t.inputs ?? {}, ...webhook },
+  };
 }
 
 /**
@@ -81,7 +96,8 @@ export function eachlabsEndpoints(api: EachLabsApi): EachLabsEndpoints {
   const adapter: ProviderAdapter<string, EachLabsSnapshot> = {
     name: PROVIDER,
     baseUrl: api === 'current' ? 'https://api.eachlabs.ai/v1/workflows' : 'https://workflows.eachlabs.run/api/v1',
-    authHeaders: (apiKey): Record<string, string> => (api === 'current' ? { authorization: `Bearer ${apiKey}` } : { 'x-api-key': apiKey }),
+    authHeaders: (apiKey): Record<string, string> =>
+      api === 'current' ? { authorization: `Bearer ${apiKey}` } : { 'x-api-key': apiKey },
     readError,
     parseRef: (value) => parseId('executionId', value),
     status: {
@@ -121,7 +137,10 @@ export function parseList(workflowId: unknown, query: unknown): ListInput {
   if (offset !== undefined && (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0)) {
     fail('offset', 'a whole number ≥ 0', offset, PROVIDER);
   }
-  if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)) {
+  if (
+    limit !== undefined &&
+    (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+  ) {
     fail('limit', `a whole number from 1 to ${MAX_LIMIT}`, limit, PROVIDER);
   }
   return { workflowId: id, bulkId: bulkId as string | undefined, offset: offset, limit: limit };
@@ -136,11 +155,19 @@ export function parseTrigger(api: EachLabsApi, workflowId: unknown, body: unknow
   if (inputs !== undefined) requireObject('inputs', inputs, PROVIDER);
   if (versionId !== undefined) parseId('versionId', versionId);
   if (api === 'current' && versionId === undefined) {
-    throw new ConfigError("Expected `versionId`: the current EachLabs API (`api: 'current'`) triggers a specific workflow version", {
-      option: 'versionId',
-      provider: PROVIDER,
-    });
+    throw new ConfigError(
+      "Expected `versionId`: the current EachLabs API (`api: 'current'`) triggers a specific workflow version",
+      {
+        option: 'versionId',
+        provider: PROVIDER,
+      },
+    );
   }
   if (webhookUrl !== undefined) parseHttpUrl('webhookUrl', webhookUrl, PROVIDER);
-  return { workflowId: id, inputs: inputs as object | undefined, versionId: versionId as string | undefined, webhookUrl: webhookUrl as string | undefined };
+  return {
+    workflowId: id,
+    inputs: inputs as object | undefined,
+    versionId: versionId as string | undefined,
+    webhookUrl: webhookUrl as string | undefined,
+  };
 }

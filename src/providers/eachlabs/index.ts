@@ -192,7 +192,11 @@ export interface EachLabsClient {
    * // Logs: exec-1 completed
    * ```
    */
-  watchBulk(workflowId: string, bulkId: string, options?: WatchOptions): Observable<ExecutionUpdate<EachLabsBulkSnapshot>>;
+  watchBulk(
+    workflowId: string,
+    bulkId: string,
+    options?: WatchOptions,
+  ): Observable<ExecutionUpdate<EachLabsBulkSnapshot>>;
 
   /**
    * Starts an execution. Not retried: a trigger is not idempotent.
@@ -240,7 +244,11 @@ export interface EachLabsClient {
    * // Logs: completed
    * ```
    */
-  runAndWatch(workflowId: string, body: EachLabsTriggerBody, options?: WatchOptions): Observable<ExecutionUpdate<EachLabsSnapshot>>;
+  runAndWatch(
+    workflowId: string,
+    body: EachLabsTriggerBody,
+    options?: WatchOptions,
+  ): Observable<ExecutionUpdate<EachLabsSnapshot>>;
 }
 
 /**
@@ -265,7 +273,11 @@ export interface EachLabsClient {
  * ```
  */
 export function eachlabs(options: EachLabsOptions): EachLabsClient {
-  const { api = 'legacy', ...rest } = requireObject('client options', options, 'eachlabs') as unknown as EachLabsOptions;
+  const { api = 'legacy', ...rest } = requireObject(
+    'client options',
+    options,
+    'eachlabs',
+  ) as unknown as EachLabsOptions;
   if (api !== 'legacy' && api !== 'current') {
     fail('api', "'legacy' or 'current'", api, 'eachlabs');
   }
@@ -284,7 +296,9 @@ export function eachlabs(options: EachLabsOptions): EachLabsClient {
       return client.watchList(bulk, (signal) => fetchBulk(client, endpoints, workflow, bulk, signal), watchOptions);
     },
     trigger(workflowId, body) {
-      return client.call(endpoints.trigger, parseTrigger(api, workflowId, body)).then((executionId) => ({ executionId }));
+      return client
+        .call(endpoints.trigger, parseTrigger(api, workflowId, body))
+        .then((executionId) => ({ executionId }));
     },
     runAndWatch(workflowId, body, watchOptions) {
       return client.runAndWatch(endpoints.trigger, parseTrigger(api, workflowId, body), watchOptions);

@@ -1,6 +1,11 @@
 import type { ExecutionSnapshot, ExecutionStatus, StepSnapshot, StepStatus } from '../../core/model.js';
 import { nonEmpty, put, statusFrom, toIsoUtc, uniqueKeys } from '../normalize.js';
-import type { EachLabsExecution, EachLabsExecutionList, EachLabsExecutionSummary, EachLabsStepOutput } from './schema.js';
+import type {
+  EachLabsExecution,
+  EachLabsExecutionList,
+  EachLabsExecutionSummary,
+  EachLabsStepOutput,
+} from './schema.js';
 
 /**
  * A normalized EachLabs execution, with the validated body as `raw`.
@@ -92,7 +97,15 @@ export interface ExecutionPage {
 
 const EXECUTION_STATUSES: readonly ExecutionStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 
-const STEP_STATUSES: readonly StepStatus[] = ['pending', 'queued', 'running', 'completed', 'failed', 'cancelled', 'skipped'];
+const STEP_STATUSES: readonly StepStatus[] = [
+  'pending',
+  'queued',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'skipped',
+];
 
 function toSteps(map: Record<string, EachLabsStepOutput> | null | undefined): StepSnapshot[] {
   const steps: StepSnapshot[] = [];
@@ -101,7 +114,12 @@ function toSteps(map: Record<string, EachLabsStepOutput> | null | undefined): St
   const keyOf = uniqueKeys();
   for (const [mapKey, raw] of Object.entries(map ?? {})) {
     const id = nonEmpty(raw.step_id) ?? mapKey;
-    const step: StepSnapshot = { key: keyOf(id), name: id, status: statusFrom(STEP_STATUSES, raw.status), rawStatus: raw.status };
+    const step: StepSnapshot = {
+      key: keyOf(id),
+      name: id,
+      status: statusFrom(STEP_STATUSES, raw.status),
+      rawStatus: raw.status,
+    };
     put(step, 'startedAt', toIsoUtc(raw.started_at));
     put(step, 'completedAt', toIsoUtc(raw.completed_at));
     put(step, 'output', raw.output === null ? undefined : raw.output);
@@ -169,7 +187,11 @@ function toSummary(raw: EachLabsExecutionSummary): ExecutionSummary {
 }
 
 export function toPage(body: EachLabsExecutionList, requestedOffset: number): ExecutionPage {
-  const page: ExecutionPage = { executions: (body.executions ?? []).map(toSummary), totalCount: body.total_count, raw: body };
+  const page: ExecutionPage = {
+    executions: (body.executions ?? []).map(toSummary),
+    totalCount: body.total_count,
+    raw: body,
+  };
   put(page, 'nextOffset', nextOffsetOf(body, requestedOffset));
   return page;
 }
@@ -180,7 +202,8 @@ export function toPage(body: EachLabsExecutionList, requestedOffset: number): Ex
  */
 export function nextOffsetOf(body: EachLabsExecutionList, requestedOffset: number): number | undefined {
   const next = body.offset;
-  const more = typeof next === 'number' && (body.executions?.length ?? 0) > 0 && next < body.total_count && next > requestedOffset;
+  const more =
+    typeof next === 'number' && (body.executions?.length ?? 0) > 0 && next < body.total_count && next > requestedOffset;
   return more ? next : undefined;
 }
 
@@ -198,4 +221,3 @@ export function summaryToSnapshot(raw: EachLabsExecutionSummary, fallbackWorkflo
   put(snapshot, 'completedAt', toIsoUtc(raw.ended_at));
   return snapshot;
 }
-

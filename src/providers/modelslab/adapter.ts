@@ -5,7 +5,12 @@ import type { ErrorDetails } from '../../transport/http.js';
 import type { Endpoint, ProviderAdapter } from '../adapter.js';
 import { nonEmpty } from '../normalize.js';
 import { normalizeModelsLab, type ModelsLabSnapshot } from './normalize.js';
-import { ModelsLabCancelResponse, ModelsLabExecution, ModelsLabRunResponse, type ModelsLabErrorBody } from './schema.js';
+import {
+  ModelsLabCancelResponse,
+  ModelsLabExecution,
+  ModelsLabRunResponse,
+  type ModelsLabErrorBody,
+} from './schema.js';
 
 const PROVIDER = 'modelslab';
 
@@ -46,7 +51,11 @@ export interface RunInput {
 /** Every request spends its workflow's budget: ModelsLab counts per workflow. */
 const status: Endpoint<Ref, ModelsLabSnapshot, ModelsLabExecution> = {
   what: 'execution status',
-  request: (ref) => ({ path: [ref.workflowId, 'runs', ref.executionId], scope: ref.workflowId, executionId: ref.executionId }),
+  request: (ref) => ({
+    path: [ref.workflowId, 'runs', ref.executionId],
+    scope: ref.workflowId,
+    executionId: ref.executionId,
+  }),
   schema: ModelsLabExecution,
   read: (body, ref) => {
     const snapshot = normalizeModelsLab(body);
@@ -93,10 +102,16 @@ function readError(body: unknown): ErrorDetails {
 /** Checks `{ workflowId, executionId }`. */
 export function parseRef(value: unknown): Ref {
   if (typeof value !== 'object' || value === null) {
-    throw new ConfigError(`Expected \`ref\` to be { workflowId, executionId }, got ${describe(value)}`, { option: 'ref', provider: PROVIDER });
+    throw new ConfigError(`Expected \`ref\` to be { workflowId, executionId }, got ${describe(value)}`, {
+      option: 'ref',
+      provider: PROVIDER,
+    });
   }
   const { workflowId, executionId } = value as { workflowId?: unknown; executionId?: unknown };
-  return { workflowId: requireId('workflowId', workflowId, PROVIDER), executionId: requireId('executionId', executionId, PROVIDER) };
+  return {
+    workflowId: requireId('workflowId', workflowId, PROVIDER),
+    executionId: requireId('executionId', executionId, PROVIDER),
+  };
 }
 
 /** Checks a run request: a workflow id and parameters that are a JSON object. */

@@ -117,7 +117,8 @@ export function modelslab(options: ClientOptions): ModelsLabClient {
     watch: (ref, watchOptions) => client.watch(ref, watchOptions),
     get: (ref, getOptions) => client.get(ref, getOptions),
     run: (workflowId, params, runOptions) => client.call(run, parseRun(workflowId, params), runOptions),
-    runAndWatch: (workflowId, params, watchOptions) => client.runAndWatch(run, parseRun(workflowId, params), watchOptions),
+    runAndWatch: (workflowId, params, watchOptions) =>
+      client.runAndWatch(run, parseRun(workflowId, params), watchOptions),
     cancel: (ref, cancelOptions) => client.call(cancel, parseRef(ref), cancelOptions),
   };
 }
