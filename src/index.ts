@@ -35,6 +35,10 @@ export {
   RunwatchError,
   TimeoutError,
   errorFromStatus,
+  type RunwatchErrorOptions,
+  type ValidationIssue,
+} from './core/errors.js';
+export {
   isAuthenticationError,
   isConfigError,
   isExecutionFailedError,
@@ -45,9 +49,7 @@ export {
   isResponseValidationError,
   isRunwatchError,
   isTimeoutError,
-  type RunwatchErrorOptions,
-  type ValidationIssue,
-} from './core/errors.js';
+} from './core/error-guards.js';
 export { untilTerminal } from './operators/until-terminal.js';
 export { stepChanges } from './operators/step-changes.js';
 export { statusChanges } from './operators/status-changes.js';

@@ -1,7 +1,8 @@
 import { Observable, type Subscription } from 'rxjs';
 import { backoffDelay, clampHint } from './backoff.js';
 import { diff } from './diff.js';
-import { ConfigError, TimeoutError, isRunwatchError } from './errors.js';
+import { ConfigError, TimeoutError } from './errors.js';
+import { isRunwatchError } from './error-guards.js';
 import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from './model.js';
 import { resolveWatchOptions, type ResolvedWatch, type WatchOptions } from './watch-options.js';
 

@@ -9,8 +9,8 @@ import {
   NotFoundError,
   RateLimitError,
   ResponseValidationError,
-  isResponseValidationError,
 } from '../../src/core/errors.js';
+import { isResponseValidationError } from '../../src/core/error-guards.js';
 import type { ExecutionUpdate, StepSnapshot } from '../../src/core/model.js';
 import {
   DatalabErrorBody,

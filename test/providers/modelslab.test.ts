@@ -9,8 +9,8 @@ import {
   NotFoundError,
   RateLimitError,
   ResponseValidationError,
-  isRunwatchError,
 } from '../../src/core/errors.js';
+import { isRunwatchError } from '../../src/core/error-guards.js';
 import type { ExecutionUpdate } from '../../src/core/model.js';
 import {
   ModelsLabExecution,
