@@ -66,7 +66,9 @@ export {
   type Client,
   type ClientOptions,
   type SnapshotTransform,
+  type StartOptions,
 } from './providers/client.js';
+export type { WatchEvent, WatchEventReason } from './core/events.js';
 export {
   datalab,
   normalizeDatalab,

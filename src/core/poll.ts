@@ -3,6 +3,7 @@ import { backoffDelay, clampHint } from './backoff.js';
 import { diff } from './diff.js';
 import { ConfigError, TimeoutError } from './errors.js';
 import { isRunwatchError } from './error-guards.js';
+import type { WatchEvent, WatchEventReason } from './events.js';
 import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from './model.js';
 import { resolveWatchOptions, type ResolvedWatch, type WatchOptions } from './watch-options.js';
 
@@ -51,6 +52,8 @@ export interface LoopConfig extends ResolvedWatch {
   /** Names the watch in a {@link TimeoutError}. */
   id: string;
   provider?: string | undefined;
+  /** Told of every request and decision (a client's `events`). */
+  onEvent?: ((event: WatchEvent) => void) | undefined;
 }
 
 /**
@@ -73,10 +76,30 @@ export function pollLoop<T, U>(
     let inFlight: AbortController | undefined;
     let timer: Subscription | undefined;
     let deadline: Subscription | undefined;
+    const { onEvent } = config;
+    let reason: WatchEventReason = 'policy';
+    let startedAt = 0;
+    const event = (
+      type: WatchEvent['type'],
+      delayMs: number,
+      why: WatchEventReason,
+      extra?: Partial<WatchEvent>,
+    ): void => {
+      onEvent?.({
+        type,
+        provider: config.provider ?? '',
+        executionId: config.id,
+        at: scheduler.now(),
+        delayMs,
+        reason: why,
+        ...extra,
+      });
+    };
 
     const poll = (): void => {
       const controller = new AbortController();
       inFlight = controller;
+      if (onEvent) startedAt = scheduler.now();
       let pending: Promise<T>;
       try {
         pending = Promise.resolve(fetch(controller.signal));
@@ -90,6 +113,7 @@ export function pollLoop<T, U>(
     };
 
     const onValue = (value: T): void => {
+      if (onEvent) event('poll', 0, reason, { outcome: 'ok', durationMs: scheduler.now() - startedAt });
       failures = 0;
       const { updates, done } = track.fold(value);
       quietPolls = updates.length > 0 && policy.resetOnChange ? 0 : quietPolls + 1;
@@ -101,26 +125,33 @@ export function pollLoop<T, U>(
     const onError = (error: unknown): void => {
       failures += 1;
       const known = isRunwatchError(error) ? error : undefined;
+      const failed = { status: known?.status, error: known?.name ?? 'Error' };
+      if (onEvent) event('poll', 0, reason, { outcome: 'error', durationMs: scheduler.now() - startedAt, ...failed });
       if (!known?.retryable || failures > policy.maxRetries) {
         subscriber.error(error);
         return;
       }
-      next(Math.max(backoffDelay(failures, policy, random), clampHint(known.retryAfterMs)));
+      const backoff = backoffDelay(failures, policy, random);
+      const hint = clampHint(known.retryAfterMs);
+      reason = hint > backoff ? 'hint' : 'policy';
+      const delay = Math.max(backoff, hint);
+      if (onEvent) event('retry', delay, reason, { attempt: failures, maxRetries: policy.maxRetries, ...failed });
+      schedule(delay);
     };
 
     const next = (delay: number): void => {
+      reason = 'policy';
+      if (onEvent) event('wait', delay, reason);
+      schedule(delay);
+    };
+
+    const schedule = (delay: number): void => {
       if (!subscriber.closed) timer = scheduler.schedule(poll, delay);
     };
 
     if (maxWaitMs !== undefined) {
       deadline = scheduler.schedule(() => {
-        subscriber.error(
-          new TimeoutError(`Execution ${config.id} did not reach a terminal status within ${maxWaitMs} ms`, {
-            phase: 'watch',
-            executionId: config.id,
-            provider: config.provider,
-          }),
-        );
+        subscriber.error(watchTimeout(config.id, config.provider, maxWaitMs));
       }, maxWaitMs);
     }
     poll();
@@ -130,6 +161,15 @@ export function pollLoop<T, U>(
       timer?.unsubscribe();
       deadline?.unsubscribe();
     };
+  });
+}
+
+/** The error of a watch that saw no terminal status within `maxWaitMs`. */
+export function watchTimeout(id: string, provider: string | undefined, maxWaitMs: number): TimeoutError {
+  return new TimeoutError(`Execution ${id} did not reach a terminal status within ${maxWaitMs} ms`, {
+    phase: 'watch',
+    executionId: id,
+    provider,
   });
 }
 

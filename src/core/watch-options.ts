@@ -52,13 +52,20 @@ export interface ResolvedWatch {
   random: () => number;
   maxWaitMs: number | undefined;
   since: ExecutionSnapshot | undefined;
+  /** The watch brought its own `scheduler` or `random`: it runs apart from a client's shared polls. */
+  apart: boolean;
 }
 
 /**
  * Validates watch options up front, so a mistake throws where the watch is created rather
  * than surfacing later as a stream error. `base` is the client's backoff, under the watch's.
  */
-export function resolveWatchOptions(options: unknown, base?: BackoffOptions, provider?: string): ResolvedWatch {
+export function resolveWatchOptions(
+  options: unknown,
+  base?: BackoffOptions,
+  provider?: string,
+  scheduler: SchedulerLike = asyncScheduler,
+): ResolvedWatch {
   const o = readOptions('watch options', options, provider) as WatchOptions;
   checkKeys('watch options', o, WATCH_OPTION_KEYS, provider);
   if (o.maxWaitMs !== undefined) assertPositive('maxWaitMs', o.maxWaitMs, MAX_TIMER_MS, provider);
@@ -71,9 +78,10 @@ export function resolveWatchOptions(options: unknown, base?: BackoffOptions, pro
   if (o.random !== undefined && typeof o.random !== 'function') fail('random', 'a function', o.random, provider);
   return {
     policy: layerBackoff(provider, base, o.backoff),
-    scheduler: o.scheduler ?? asyncScheduler,
+    scheduler: o.scheduler ?? scheduler,
     random: o.random ?? Math.random,
     maxWaitMs: o.maxWaitMs,
     since: o.since,
+    apart: o.scheduler !== undefined || o.random !== undefined,
   };
 }

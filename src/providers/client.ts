@@ -1,7 +1,18 @@
-import { defer, finalize, from, switchMap, type Observable } from 'rxjs';
-import { layerBackoff, type BackoffOptions } from '../core/backoff.js';
-import { RateLimiter, resolveRateLimit, type RateLimitOptions } from '../core/budget.js';
+import { defer, finalize, from, Subject, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
+import { clampHint, layerBackoff, type BackoffOptions } from '../core/backoff.js';
+import {
+  RateLimiter,
+  resolveRateLimit,
+  schedulerClock,
+  systemClock,
+  type BudgetWait,
+  type Clock,
+  type RateLimitOptions,
+} from '../core/budget.js';
 import { ConfigError } from '../core/errors.js';
+import { isRunwatchError } from '../core/error-guards.js';
+import type { WatchEvent } from '../core/events.js';
+import { Hub } from '../core/hub.js';
 import { listTracker } from '../core/list.js';
 import type { ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
 import { checkKeys, fail, optionalSignal, readOptions, readSignal, requireObject } from '../core/options.js';
@@ -50,6 +61,12 @@ export interface ClientOptions {
    * @defaultValue the provider's documented limit (ModelsLab 10 per minute per workflow, Datalab 200 per minute, EachLabs none)
    */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * Where the client's time comes from: its budget and every watch that brings no scheduler
+   * of its own. Pass a `VirtualTimeScheduler` to run a whole client in virtual time.
+   * @defaultValue `asyncScheduler`
+   */
+  scheduler?: SchedulerLike;
 }
 
 /** The keys of {@link ClientOptions}: anything else is a typo and refused. */
@@ -61,6 +78,7 @@ const CLIENT_OPTION_KEYS: readonly string[] = [
   'backoff',
   'requestTimeoutMs',
   'rateLimit',
+  'scheduler',
 ];
 
 /**
@@ -78,6 +96,27 @@ const CLIENT_OPTION_KEYS: readonly string[] = [
 export interface CallOptions {
   /** Aborts the request, and the wait for budget before it. */
   signal?: AbortSignal;
+}
+
+/**
+ * The options of a `runAndWatch`: a watch's, and `onStart`, told the new execution's
+ * reference as soon as the start request answers, before the first poll (persist it to
+ * resume the watch after a restart).
+ *
+ * @typeParam Ref - the provider's execution reference.
+ *
+ * @example
+ * ```ts
+ * import type { StartOptions } from 'runwatch';
+ *
+ * const options: StartOptions<string> = { onStart: (executionId) => console.log('started', executionId) };
+ * options.onStart?.('exec-1');
+ * // Logs: started exec-1
+ * ```
+ */
+export interface StartOptions<Ref> extends WatchOptions {
+  /** Called once with the new execution's reference, before it is polled. */
+  onStart?: (ref: Ref) => void;
 }
 
 /**
@@ -126,8 +165,15 @@ export interface Client<Ref, S extends ExecutionSnapshot, RefIn = Ref> {
   /** The adapter's name. */
   readonly provider: string;
   /**
+   * One event per request and per decision of every watch of this client: why a watch
+   * polled, retried or waited. Hot; costs nothing while nobody subscribes.
+   */
+  readonly events: Observable<WatchEvent>;
+  /**
    * Watches one execution until a terminal status. Cold: the first request goes out at
-   * subscription.
+   * subscription. Subscriptions of one client to one execution share one poll; one that
+   * arrives late first gets the current state (relative to its `since`), and the last one
+   * to leave stops the poll. A watch with its own `scheduler` or `random` runs apart.
    *
    * @param ref - the execution.
    * @param options - backoff, `maxWaitMs`, `since`, scheduler.
@@ -169,7 +215,7 @@ export interface Client<Ref, S extends ExecutionSnapshot, RefIn = Ref> {
   runAndWatch<In, Body>(
     start: Endpoint<In, Ref, Body>,
     input: In,
-    options?: WatchOptions,
+    options?: StartOptions<Ref>,
     transform?: SnapshotTransform<S>,
   ): Observable<ExecutionUpdate<S>>;
   /**
@@ -246,45 +292,108 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     defaultRetryAfterMs: adapter.rateLimitWaitMs,
   });
 
-  const limiters = new Map<string, RateLimiter>();
-  const budget = async (scope: string, signal: AbortSignal | undefined): Promise<void> => {
-    if (rateLimit === undefined) return;
-    let limiter = limiters.get(scope);
-    if (limiter === undefined) limiters.set(scope, (limiter = new RateLimiter(rateLimit)));
-    await limiter.acquire(signal);
+  const scheduler = o.scheduler;
+  if (scheduler !== undefined && typeof (scheduler as Partial<SchedulerLike> | null)?.schedule !== 'function') {
+    fail('scheduler', 'a SchedulerLike', scheduler, provider);
+  }
+  const clock: Clock = scheduler === undefined ? systemClock : schedulerClock(scheduler);
+  const events = new Subject<WatchEvent>();
+  const onEvent = (event: WatchEvent): void => {
+    if (events.observed) events.next(event);
   };
+  const hub = new Hub();
+  const scopes = new Map<string, RateLimiter>();
+  const scopeOf = (scope: string): RateLimiter => {
+    let limiter = scopes.get(scope);
+    if (limiter === undefined) scopes.set(scope, (limiter = new RateLimiter(rateLimit, clock)));
+    return limiter;
+  };
+
+  /** How a poll waits for budget: who goes first, and who hears about the wait. */
+  interface PollTurn {
+    priority: number;
+    onWait: (wait: BudgetWait) => void;
+  }
 
   const call = async <In, Out, Body>(
     endpoint: Endpoint<In, Out, Body>,
     input: In,
     signal?: AbortSignal,
+    turn?: PollTurn,
   ): Promise<Out> => {
     const request = endpoint.request(input);
-    await budget(request.scope ?? '', signal);
-    const response = await http.request({ ...request, signal });
+    const limiter = scopeOf(request.scope ?? '');
+    const release = await limiter.acquire(signal, turn?.priority, turn?.onWait);
+    let response;
+    try {
+      response = await http.request({ ...request, signal });
+    } catch (error) {
+      // A 429's wait (or any Retry-After) holds back the whole scope, not just this watch.
+      if (isRunwatchError(error)) limiter.pause(clampHint(error.retryAfterMs));
+      throw error;
+    } finally {
+      release();
+    }
     const context = { provider, what: endpoint.what, executionId: request.executionId, status: response.status };
     if (response.body === undefined && endpoint.emptyOk === true) return endpoint.read(undefined as Body, input);
     return endpoint.read(parseWith(endpoint.schema, response.body, context), input);
   };
 
-  const resolveWatch = (watchOptions: unknown): ResolvedWatch => resolveWatchOptions(watchOptions, backoff, provider);
+  const resolveWatch = (watchOptions: unknown): ResolvedWatch =>
+    resolveWatchOptions(watchOptions, backoff, provider, scheduler);
 
   const watchRef = (
     ref: Ref,
     config: ResolvedWatch,
     transform: SnapshotTransform<S> | undefined,
   ): Observable<ExecutionUpdate<S>> => {
-    const id = adapter.status.request(ref).executionId ?? '';
-    const apply = transform?.create();
-    const fetch =
-      apply === undefined
-        ? (signal: AbortSignal) => call(adapter.status, ref, signal)
-        : async (signal: AbortSignal) => apply(await call(adapter.status, ref, signal), signal);
-    return pollLoop(fetch, () => executionTracker(config.since as S | undefined), { ...config, id, provider });
+    const request = adapter.status.request(ref);
+    const id = request.executionId ?? '';
+    const since = config.since;
+    if (since !== undefined && (since.executionId !== id || since.provider !== provider)) {
+      throw new ConfigError(
+        `Expected \`since\` to be a snapshot of ${provider} execution ${id}, got one of ${String(since.provider)} execution ${String(since.executionId)}`,
+        { option: 'since', provider },
+      );
+    }
+    const open = (loop: ResolvedWatch): Observable<ExecutionUpdate<S>> => {
+      const apply = transform?.create();
+      let polledAt = -Infinity;
+      const turn: PollTurn = {
+        get priority() {
+          return polledAt;
+        },
+        onWait: (wait) =>
+          onEvent({
+            type: 'wait',
+            provider,
+            executionId: id,
+            at: clock.now(),
+            delayMs: wait.delayMs,
+            reason: wait.reason,
+          }),
+      };
+      const fetch = async (signal: AbortSignal): Promise<S> => {
+        const snapshot = await call(adapter.status, ref, signal, turn);
+        polledAt = clock.now();
+        return apply === undefined ? snapshot : apply(snapshot, signal);
+      };
+      return pollLoop(fetch, () => executionTracker(loop.since as S | undefined), { ...loop, id, provider, onEvent });
+    };
+    if (config.apart) return open(config);
+    const key = `${JSON.stringify([request.path, request.query])}|${transform?.key ?? ''}|${JSON.stringify(config.policy)}`;
+    return hub.watch(key, () => open({ ...config, since: undefined, maxWaitMs: undefined }), {
+      since: since as S | undefined,
+      maxWaitMs: config.maxWaitMs,
+      scheduler: config.scheduler,
+      id,
+      provider,
+    });
   };
 
   return {
     provider,
+    events: events.asObservable(),
     watch(ref, watchOptions, transform) {
       const parsed = adapter.parseRef(ref);
       return watchRef(parsed, resolveWatch(watchOptions), transform);
@@ -297,10 +406,13 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       return call(endpoint, input, readSignal(callOptions, provider));
     },
     runAndWatch(start, input, watchOptions, transform) {
-      const config = resolveWatch(watchOptions);
+      const { onStart, ...rest } = readOptions('watch options', watchOptions, provider) as StartOptions<Ref>;
+      if (onStart !== undefined && typeof onStart !== 'function') fail('onStart', 'a function', onStart, provider);
+      const config = resolveWatch(rest);
       return defer(() => {
         const controller = new AbortController();
         return from(call(start, input, controller.signal)).pipe(
+          tap((ref) => onStart?.(ref)),
           switchMap((ref) => watchRef(ref, config, transform)),
           finalize(() => controller.abort()),
         );
@@ -315,7 +427,7 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       if (config.since !== undefined) {
         fail('since', 'absent: a list watch has no execution snapshot to start from', config.since, provider);
       }
-      return pollLoop(fetchList, listTracker<T>, { ...config, id, provider });
+      return pollLoop(fetchList, listTracker<T>, { ...config, id, provider, onEvent });
     },
     download(url, downloadOptions) {
       const d = readOptions('options', downloadOptions, provider);

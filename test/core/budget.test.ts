@@ -7,28 +7,80 @@ describe('RateLimiter', () => {
   beforeEach(() => vi.useFakeTimers({ now: 0 }));
   afterEach(() => vi.useRealTimers());
 
-  it('never lets more than `requests` start in any window, even across a window boundary', async () => {
-    const limiter = new RateLimiter({ requests: 3, intervalMs: 1000 });
-    const starts: number[] = [];
-    const take = () => limiter.acquire().then(() => starts.push(Date.now()));
-    await vi.advanceTimersByTimeAsync(900);
-    const all = Array.from({ length: 9 }, take);
-    await vi.advanceTimersByTimeAsync(5_000);
+  /** Takes a slot, "sends" a request that arrives after `arriveMs` and ends after `endMs`. */
+  function request(limiter: RateLimiter, arrivals: number[], arriveMs: number, endMs: number) {
+    return limiter.acquire().then(async (release) => {
+      await new Promise((r) => setTimeout(r, arriveMs));
+      arrivals.push(Date.now());
+      await new Promise((r) => setTimeout(r, endMs - arriveMs));
+      release();
+    });
+  }
+
+  /** The most arrivals inside any window of `intervalMs`. */
+  function worstWindow(arrivals: number[], intervalMs: number): number {
+    return Math.max(...arrivals.map((t) => arrivals.filter((a) => a >= t && a < t + intervalMs).length));
+  }
+
+  it('holds each slot until a window after the response ends: no window at the provider holds more, whatever the latency', async () => {
+    const limiter = new RateLimiter({ requests: 5, intervalMs: 1000 });
+    const arrivals: number[] = [];
+    // A slow first connection: the first requests arrive late, the later ones at once.
+    const all = Array.from({ length: 30 }, (_, i) => request(limiter, arrivals, i < 5 ? 900 : 0, i < 5 ? 950 : 50));
+    await vi.advanceTimersByTimeAsync(30_000);
     await Promise.all(all);
-    expect(starts).toEqual([900, 900, 900, 1900, 1900, 1900, 2900, 2900, 2900]);
-    for (const t of starts) expect(starts.filter((s) => s > t - 1000 && s <= t).length).toBeLessThanOrEqual(3);
+    expect(arrivals).toHaveLength(30);
+    expect(worstWindow(arrivals, 1000)).toBeLessThanOrEqual(5);
   });
 
-  it('serves waiters in order and lets an aborted waiter leave without spending budget', async () => {
+  it('paces slots evenly once the burst is spent: no burst followed by a silent window', async () => {
+    const limiter = new RateLimiter({ requests: 10, intervalMs: 60_000 });
+    const starts: number[] = [];
+    const all = Array.from({ length: 12 }, () =>
+      limiter.acquire().then((release) => {
+        starts.push(Date.now());
+        release();
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(120_000);
+    await Promise.all(all);
+    // Half the budget at once, then one every intervalMs / requests (6 s), within the window rule.
+    expect(starts.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    expect(starts.slice(5, 10)).toEqual([6_000, 12_000, 18_000, 24_000, 30_000]);
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(30_000);
+    for (const t of starts) expect(starts.filter((s) => s >= t && s < t + 60_000).length).toBeLessThanOrEqual(10);
+  });
+
+  it('serves the lowest priority first (the execution polled longest ago), then in arrival order', async () => {
     const limiter = new RateLimiter({ requests: 1, intervalMs: 1000 });
-    await limiter.acquire();
+    const first = await limiter.acquire();
+    const order: string[] = [];
+    const take = (name: string, priority: number) =>
+      limiter.acquire(undefined, priority).then((release) => {
+        order.push(name);
+        release();
+      });
+    const all = [take('b', 5), take('a', 1), take('c', 5)];
+    first();
+    await vi.advanceTimersByTimeAsync(10_000);
+    await Promise.all(all);
+    expect(order).toEqual(['a', 'b', 'c']);
+  });
+
+  it('lets an aborted waiter leave without spending budget', async () => {
+    const limiter = new RateLimiter({ requests: 1, intervalMs: 1000 });
+    (await limiter.acquire())();
     const order: string[] = [];
     const controller = new AbortController();
     const a = limiter.acquire(controller.signal).then(
       () => order.push('a'),
       () => order.push('a aborted'),
     );
-    const b = limiter.acquire().then(() => order.push('b'));
+    const b = limiter.acquire().then((release) => {
+      order.push('b');
+      release();
+    });
     controller.abort();
     await vi.advanceTimersByTimeAsync(1000);
     await Promise.all([a, b]);
@@ -37,9 +89,23 @@ describe('RateLimiter', () => {
     expect(limiter.pending).toBe(0);
   });
 
+  it('pauses every grant of the scope for a 429 hint, and says why a waiter waits', async () => {
+    const limiter = new RateLimiter(undefined);
+    limiter.pause(5_000);
+    const waits: unknown[] = [];
+    let at: number | undefined;
+    const p = limiter.acquire(undefined, 0, (wait) => waits.push(wait)).then(() => (at = Date.now()));
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(at).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    await p;
+    expect(at).toBe(5_000);
+    expect(waits).toEqual([{ reason: 'hint', delayMs: 5_000 }]);
+  });
+
   it('leaves no timer once the queue is empty', async () => {
     const limiter = new RateLimiter({ requests: 1, intervalMs: 1000 });
-    await limiter.acquire();
+    (await limiter.acquire())();
     const controller = new AbortController();
     const waiting = limiter.acquire(controller.signal).catch(() => 'aborted');
     expect(vi.getTimerCount()).toBe(1);

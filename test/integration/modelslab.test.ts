@@ -246,11 +246,11 @@ describe('modelslab client against the simulator', () => {
     const run = sim.createExecution('modelslab', {
       ...threeSteps,
       queuedMs: 0,
-      steps: [{ name: 'Text to Image', durationMs: 150 }],
+      steps: [{ name: 'Text to Image', durationMs: 1_200 }],
     });
-    // 100 ms of slack over the simulator's window: both clocks are the wall clock, but a request
-    // is counted by the client when it leaves and by the simulator when it arrives.
-    const c = client(sim, { rateLimit: { requests: 2, intervalMs: 1_100 } });
+    // The very window the simulator enforces, no slack: the client holds each slot until a
+    // window after the response ends, so the simulator, counting at arrival, never sees more.
+    const c = client(sim, { rateLimit: { requests: 2, intervalMs: 1_000 } });
     const final = await waitForTerminal(c.watch({ workflowId: WORKFLOW, executionId: run.executionId }));
 
     expect(final.status).toBe('completed');

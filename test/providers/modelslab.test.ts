@@ -512,16 +512,20 @@ describe('modelslab client: request budget', () => {
     const c = modelslab({ apiKey: KEY, fetch });
     const done: number[] = [];
     const pending = Array.from({ length: 11 }, (_, i) => c.get(REF).then(() => done.push(i)));
+    // Half the budget at once, then one every 6 s (60 s / 10): an even pace, not a burst.
     await vi.advanceTimersByTimeAsync(0);
-    expect(calls).toHaveLength(10);
-    expect(done).toHaveLength(10);
+    expect(calls).toHaveLength(5);
+    expect(done).toHaveLength(5);
 
     // Another workflow has its own budget.
     await c.get({ workflowId: 'other-workflow', executionId: 1 });
-    expect(calls).toHaveLength(11);
-    expect(calls[10]!.url).toContain('/other-workflow/');
+    expect(calls).toHaveLength(6);
+    expect(calls[5]!.url).toContain('/other-workflow/');
 
-    await vi.advanceTimersByTimeAsync(59_999);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(done).toHaveLength(10);
+    // The 11th waits until the first slot's window has passed: 60 s after its response.
+    await vi.advanceTimersByTimeAsync(29_999);
     expect(done).toHaveLength(10);
     await vi.advanceTimersByTimeAsync(1);
     await Promise.all(pending);
@@ -542,10 +546,13 @@ describe('modelslab client: request budget', () => {
     const run = c.run('uuid-string', {});
     const cancel = c.cancel(REF);
     const get = c.get(REF);
-    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(500);
     await Promise.all([run, cancel]);
     expect(calls.map((call) => call.method)).toEqual(['POST', 'POST']);
-    await vi.advanceTimersByTimeAsync(1_000);
+    // The run's slot is held until a window after its response ended.
+    await vi.advanceTimersByTimeAsync(499);
+    expect(calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
     await get;
     expect(calls).toHaveLength(3);
   });

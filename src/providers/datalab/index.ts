@@ -1,9 +1,10 @@
 import type { Observable } from 'rxjs';
+import type { WatchEvent } from '../../core/events.js';
 import { ConfigError } from '../../core/errors.js';
 import type { ExecutionUpdate, StepSnapshot } from '../../core/model.js';
 import { describe, readOptions } from '../../core/options.js';
 import type { WatchOptions } from '../../core/watch-options.js';
-import { createClient, type ClientOptions } from '../client.js';
+import { createClient, type ClientOptions, type StartOptions } from '../client.js';
 import { datalabAdapter, execute, parseExecute } from './adapter.js';
 import type { DatalabSnapshot } from './normalize.js';
 import { resolveOutputs } from './outputs.js';
@@ -47,6 +48,11 @@ export interface DatalabWatchOptions extends WatchOptions {
  * ```
  */
 export interface DatalabClient {
+  /**
+   * One event per request and per decision of this client's watches (`poll`, `retry`,
+   * `wait`, with the reason): why a watch is quiet. Hot; free while nobody subscribes.
+   */
+  readonly events: Observable<WatchEvent>;
   /**
    * Watches one execution until `COMPLETED` or `FAILED`.
    *
@@ -92,7 +98,7 @@ export interface DatalabClient {
   runAndWatch(
     workflowId: string | number,
     inputConfig: object,
-    options?: DatalabWatchOptions,
+    options?: DatalabWatchOptions & Pick<StartOptions<string>, 'onStart'>,
   ): Observable<ExecutionUpdate<DatalabSnapshot>>;
   /**
    * Downloads a step's presigned `outputUrl`: no API key, no provider headers. Parses JSON
@@ -131,6 +137,7 @@ export function datalab(options: ClientOptions): DatalabClient {
   const client = createClient(datalabAdapter, options);
   const outputs = resolveOutputs((url, signal, executionId) => client.download(url, { signal, executionId }));
   return {
+    events: client.events,
     watch(executionId, watchOptions) {
       const { resolve, rest } = splitWatchOptions(watchOptions);
       return client.watch(executionId, rest, resolve ? outputs : undefined);

@@ -1,8 +1,9 @@
 import type { Observable } from 'rxjs';
+import type { WatchEvent } from '../../core/events.js';
 import type { ExecutionUpdate } from '../../core/model.js';
 import { fail, requireObject } from '../../core/options.js';
 import type { WatchOptions } from '../../core/watch-options.js';
-import { createClient, type ClientOptions } from '../client.js';
+import { createClient, type ClientOptions, type StartOptions } from '../client.js';
 import { eachlabsEndpoints, parseId, parseList, parseTrigger } from './adapter.js';
 import { fetchBulk } from './list.js';
 import { toPage, type EachLabsBulkSnapshot, type EachLabsSnapshot, type ExecutionPage } from './normalize.js';
@@ -112,6 +113,11 @@ export interface EachLabsListQuery {
  * ```
  */
 export interface EachLabsClient {
+  /**
+   * One event per request and per decision of this client's watches (`poll`, `retry`,
+   * `wait`, with the reason): why a watch is quiet. Hot; free while nobody subscribes.
+   */
+  readonly events: Observable<WatchEvent>;
   /**
    * Watches one execution until it is `completed`, `failed` or `cancelled`.
    *
@@ -247,7 +253,7 @@ export interface EachLabsClient {
   runAndWatch(
     workflowId: string,
     body: EachLabsTriggerBody,
-    options?: WatchOptions,
+    options?: StartOptions<string>,
   ): Observable<ExecutionUpdate<EachLabsSnapshot>>;
 }
 
@@ -284,6 +290,7 @@ export function eachlabs(options: EachLabsOptions): EachLabsClient {
   const endpoints = eachlabsEndpoints(api);
   const client = createClient(endpoints.adapter, rest);
   return {
+    events: client.events,
     watch: (executionId, watchOptions) => client.watch(executionId, watchOptions),
     get: (executionId, getOptions) => client.get(executionId, getOptions),
     list(workflowId, query) {

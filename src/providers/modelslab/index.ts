@@ -1,7 +1,8 @@
 import type { Observable } from 'rxjs';
+import type { WatchEvent } from '../../core/events.js';
 import type { ExecutionUpdate } from '../../core/model.js';
 import type { WatchOptions } from '../../core/watch-options.js';
-import { createClient, type ClientOptions } from '../client.js';
+import { createClient, type ClientOptions, type StartOptions } from '../client.js';
 import { cancel, modelslabAdapter, parseRef, parseRun, run, type ModelsLabRef } from './adapter.js';
 import type { ModelsLabSnapshot } from './normalize.js';
 
@@ -22,6 +23,11 @@ export type { ModelsLabRef } from './adapter.js';
  * ```
  */
 export interface ModelsLabClient {
+  /**
+   * One event per request and per decision of this client's watches (`poll`, `retry`,
+   * `wait`, with the reason): why a watch is quiet. Hot; free while nobody subscribes.
+   */
+  readonly events: Observable<WatchEvent>;
   /**
    * Watches one execution until it is completed, failed or cancelled. Cold: the first
    * request goes out at subscription.
@@ -73,7 +79,7 @@ export interface ModelsLabClient {
   runAndWatch(
     workflowId: string,
     params: Record<string, unknown>,
-    options?: WatchOptions,
+    options?: StartOptions<ModelsLabRef>,
   ): Observable<ExecutionUpdate<ModelsLabSnapshot>>;
   /**
    * Cancels an execution. ModelsLab answers 400 when it has already finished (rejected
@@ -114,6 +120,7 @@ export interface ModelsLabClient {
 export function modelslab(options: ClientOptions): ModelsLabClient {
   const client = createClient(modelslabAdapter, options);
   return {
+    events: client.events,
     watch: (ref, watchOptions) => client.watch(ref, watchOptions),
     get: (ref, getOptions) => client.get(ref, getOptions),
     run: (workflowId, params, runOptions) => client.call(run, parseRun(workflowId, params), runOptions),
