@@ -56,7 +56,11 @@ export { statusChanges } from './operators/status-changes.js';
 export { throwOnFailure } from './operators/throw-on-failure.js';
 export { progress, type Progress } from './operators/progress.js';
 export { mergeExecutions, type MergeExecutionsOptions } from './operators/merge-executions.js';
-export { aggregateProgress, type AggregateProgress } from './operators/aggregate-progress.js';
+export {
+  aggregateProgress,
+  type AggregateProgress,
+  type AggregateProgressOptions,
+} from './operators/aggregate-progress.js';
 export { waitForTerminal } from './operators/wait-for-terminal.js';
 export type { ErrorDetails } from './transport/http.js';
 export type { Endpoint, ProviderAdapter, ProviderRequest, Schema, SchemaIssue } from './providers/adapter.js';

@@ -298,6 +298,10 @@ export class Board {
           return `${at}  ${label}    ${name(change.step)}: output ready`;
         case 'execution-output':
           return `${at}  ${label}  output ready`;
+        case 'watch-error':
+          return `${at}  ${label}  watch ended: ${change.error.message}`;
+        case 'stalled':
+          return `${at}  ${label}  no change for ${Math.round(change.sinceMs / 1000)}s`;
       }
     });
   }

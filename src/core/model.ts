@@ -1,3 +1,5 @@
+import type { RunwatchError } from './errors.js';
+
 /**
  * The normalized status of a whole execution, the same for every provider.
  * `'unknown'` stands for a status the library does not recognise: it is never terminal,
@@ -135,7 +137,9 @@ export interface ExecutionSnapshot<Raw = unknown> {
 /**
  * One observed change of an execution. A single poll can produce several; inside one
  * update they come in step order, then `execution-output`, then `execution-status`, so
- * the terminal status change is always the last change of a stream.
+ * the terminal status change is always the last change of a stream. `diff` never makes the
+ * last two: `watch-error` comes from `mergeExecutions` (`errors: 'isolate'`), `stalled` from
+ * `stallAfterMs`.
  *
  * @example
  * ```ts
@@ -148,6 +152,8 @@ export interface ExecutionSnapshot<Raw = unknown> {
  *     case 'step-status': return `step ${change.step.key} ${change.from} → ${change.to}`;
  *     case 'step-output': return `step ${change.step.key} has output`;
  *     case 'execution-output': return 'execution has output';
+ *     case 'watch-error': return `watch ended: ${change.error.name}`;
+ *     case 'stalled': return `no change for ${change.sinceMs} ms`;
  *   }
  * }
  * console.log(describe({ type: 'execution-status', executionId: 'e1', from: undefined, to: 'queued' }));
@@ -200,6 +206,22 @@ export type ExecutionChange =
       executionId: string;
       /** The new output. */
       output: unknown;
+    }
+  | {
+      /** The watch of this execution ended with an error; the merged stream goes on (`mergeExecutions`). */
+      type: 'watch-error';
+      /** The execution concerned. */
+      executionId: string;
+      /** The error, typed as it was thrown. */
+      error: RunwatchError;
+    }
+  | {
+      /** A running execution's snapshot has not changed for `stallAfterMs` (once per stall). */
+      type: 'stalled';
+      /** The execution concerned. */
+      executionId: string;
+      /** How long it has been unchanged, in ms. */
+      sinceMs: number;
     };
 
 /**

@@ -1,6 +1,8 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
 import { EXECUTION_STATUSES, isTerminal, type ExecutionStatus, type ExecutionUpdate } from '../core/model.js';
 import { executionKey } from '../internal/execution.js';
+import { ConfigError } from '../core/errors.js';
+import { describe } from '../core/options.js';
 
 /**
  * Where a set of executions stands.
@@ -15,19 +17,48 @@ import { executionKey } from '../internal/execution.js';
  * ```
  */
 export interface AggregateProgress {
-  /** Executions seen so far. */
+  /** Executions expected (the `total` option), or seen so far when none was given. */
   total: number;
-  /** How many are in each status now. */
+  /** How many are in each status now (an errored watch counts in `errored`, not here). */
   byStatus: Record<ExecutionStatus, number>;
-  /** Whether every execution seen has reached a terminal status. */
+  /** Watches that ended with a `watch-error` (see `mergeExecutions`). */
+  errored: number;
+  /**
+   * Whether every execution has reached a terminal status or errored: all `total` of them
+   * when `total` was given, else every one seen.
+   */
   done: boolean;
 }
 
 /**
- * Folds a merged stream of updates into counts per status: one figure per update, for a
- * dashboard over many executions.
+ * Options of {@link aggregateProgress}.
  *
+ * @example
+ * ```ts
+ * import type { AggregateProgressOptions } from 'runwatch';
+ *
+ * const options: AggregateProgressOptions = { total: 3 };
+ * console.log(options.total);
+ * // Logs: 3
+ * ```
+ */
+export interface AggregateProgressOptions {
+  /**
+   * How many executions the stream will carry. Without it, `done` can only speak for the
+   * executions seen so far (with `concurrency: 1`, the first one).
+   */
+  total?: number;
+}
+
+/**
+ * Folds a merged stream of updates into counts per status: one figure per update, for a
+ * dashboard over many executions. Give `total` when you know how many executions the
+ * stream carries, so that `done` is not said after the first one; watches that ended with a
+ * `watch-error` count in `errored`.
+ *
+ * @param options - `total`.
  * @returns an operator from updates to {@link AggregateProgress}.
+ * @throws {@link ConfigError} at once, for a `total` that is not a whole number ≥ 0.
  *
  * @example
  * ```ts
@@ -38,26 +69,43 @@ export interface AggregateProgress {
  * // Logs: true
  * ```
  */
-export function aggregateProgress(): OperatorFunction<ExecutionUpdate, AggregateProgress> {
+export function aggregateProgress(
+  options: AggregateProgressOptions = {},
+): OperatorFunction<ExecutionUpdate, AggregateProgress> {
+  const expected = options.total;
+  if (expected !== undefined && !(Number.isInteger(expected) && expected >= 0)) {
+    throw new ConfigError(`Expected \`total\` to be a whole number ≥ 0, got ${describe(expected)}`, {
+      option: 'total',
+    });
+  }
   return (source) =>
     defer(() => {
       // Counts kept incrementally: a fan-in of thousands must not rescan every execution on
       // each update (that made 10,000 watches ten times slower; bench/fan-in.mjs).
-      const latest = new Map<string, ExecutionStatus>();
+      const latest = new Map<string, ExecutionStatus | 'errored'>();
       const byStatus = Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, 0])) as Record<ExecutionStatus, number>;
       let open = 0;
+      let errored = 0;
       return source.pipe(
-        map(({ snapshot }) => {
+        map(({ snapshot, changes }) => {
           const key = executionKey(snapshot);
           const before = latest.get(key);
-          if (before !== undefined) {
+          if (before === 'errored') errored -= 1;
+          else if (before !== undefined) {
             byStatus[before] -= 1;
             if (!isTerminal(before)) open -= 1;
           }
-          latest.set(key, snapshot.status);
-          byStatus[snapshot.status] += 1;
-          if (!isTerminal(snapshot.status)) open += 1;
-          return { total: latest.size, byStatus: { ...byStatus }, done: open === 0 };
+          if (changes.some((c) => c.type === 'watch-error')) {
+            latest.set(key, 'errored');
+            errored += 1;
+          } else {
+            latest.set(key, snapshot.status);
+            byStatus[snapshot.status] += 1;
+            if (!isTerminal(snapshot.status)) open += 1;
+          }
+          const total = expected ?? latest.size;
+          const ended = latest.size - open;
+          return { total, byStatus: { ...byStatus }, errored, done: open === 0 && ended >= total };
         }),
       );
     });

@@ -1,7 +1,19 @@
-import { from, isObservable, mergeAll, type Observable } from 'rxjs';
-import { ConfigError } from '../core/errors.js';
+import {
+  catchError,
+  defer,
+  from,
+  isObservable,
+  map,
+  mergeAll,
+  of,
+  tap,
+  type Observable,
+  type ObservedValueOf,
+} from 'rxjs';
+import { ConfigError, RunwatchError } from '../core/errors.js';
+import { isRunwatchError } from '../core/error-guards.js';
 import { describe } from '../core/options.js';
-import type { ExecutionUpdate } from '../core/model.js';
+import type { ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
 
 /**
  * Options of {@link mergeExecutions}.
@@ -10,9 +22,9 @@ import type { ExecutionUpdate } from '../core/model.js';
  * ```ts
  * import type { MergeExecutionsOptions } from 'runwatch';
  *
- * const options: MergeExecutionsOptions = { concurrency: 50 };
- * console.log(options.concurrency);
- * // Logs: 50
+ * const options: MergeExecutionsOptions = { concurrency: 50, errors: 'isolate' };
+ * console.log(options.concurrency, options.errors);
+ * // Logs: 50 isolate
  * ```
  */
 export interface MergeExecutionsOptions {
@@ -21,6 +33,14 @@ export interface MergeExecutionsOptions {
    * @defaultValue Infinity
    */
   concurrency?: number;
+  /**
+   * What one watch's error does. `'isolate'`: that watch ends alone, and the merged stream
+   * emits for it an update whose changes hold `{ type: 'watch-error', executionId, error }`
+   * (the snapshot is the last one seen, or a minimal one with status `'unknown'`), then goes
+   * on. `'fail'`: the merged stream errors at once, as RxJS's `mergeAll` does.
+   * @defaultValue 'isolate'
+   */
+  errors?: 'isolate' | 'fail';
 }
 
 /**
@@ -42,10 +62,10 @@ export interface MergeExecutionsOptions {
  * // Logs: 3 of 3
  * ```
  */
-export function mergeExecutions<U extends ExecutionUpdate>(
-  sources: Iterable<Observable<U>> | Observable<Observable<U>>,
+export function mergeExecutions<O extends Observable<ExecutionUpdate>>(
+  sources: Iterable<O> | Observable<O>,
   options: MergeExecutionsOptions = {},
-): Observable<U> {
+): Observable<ObservedValueOf<O>> {
   const concurrency = options.concurrency ?? Infinity;
   if (
     typeof concurrency !== 'number' ||
@@ -60,6 +80,43 @@ export function mergeExecutions<U extends ExecutionUpdate>(
       },
     );
   }
-  const outer: Observable<Observable<U>> = isObservable(sources) ? sources : from(sources);
-  return outer.pipe(mergeAll(concurrency));
+  const errors = options.errors ?? 'isolate';
+  if (errors !== 'isolate' && errors !== 'fail') {
+    throw new ConfigError(`Expected \`errors\` to be 'isolate' or 'fail', got ${describe(errors)}`, {
+      option: 'errors',
+    });
+  }
+  const outer = (isObservable(sources) ? sources : from(sources)) as unknown as Observable<
+    Observable<ObservedValueOf<O>>
+  >;
+  if (errors === 'fail') return outer.pipe(mergeAll(concurrency));
+  return outer.pipe(
+    map((source) => isolate(source)),
+    mergeAll(concurrency),
+  );
+}
+
+/** One watch whose error becomes a last `watch-error` update instead of an error. */
+function isolate<U extends ExecutionUpdate>(source: Observable<U>): Observable<U> {
+  return defer(() => {
+    let last: ExecutionSnapshot | undefined;
+    return source.pipe(
+      tap((update) => (last = update.snapshot)),
+      catchError((thrown: unknown) => {
+        const error = isRunwatchError(thrown)
+          ? thrown
+          : new RunwatchError(thrown instanceof Error ? thrown.message : String(thrown), { cause: thrown });
+        const snapshot: ExecutionSnapshot = last ?? {
+          provider: error.provider ?? 'unknown',
+          executionId: error.executionId ?? '',
+          status: 'unknown',
+          rawStatus: '',
+          steps: [],
+          raw: undefined,
+        };
+        const executionId = snapshot.executionId;
+        return of({ snapshot, previous: last, changes: [{ type: 'watch-error', executionId, error }] } as unknown as U);
+      }),
+    );
+  });
 }

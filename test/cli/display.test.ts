@@ -131,6 +131,7 @@ describe('Board', () => {
     const a = {
       total: 1,
       done: false,
+      errored: 0,
       byStatus: { queued: 0, running: 1, completed: 0, failed: 0, cancelled: 0, unknown: 0 },
     };
     b.apply(first!, p, a);
@@ -170,6 +171,7 @@ describe('Board', () => {
       {
         total: 1,
         done: true,
+        errored: 0,
         byStatus: { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 1, unknown: 0 },
       },
     );

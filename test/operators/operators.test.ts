@@ -142,6 +142,7 @@ describe('mergeExecutions and aggregateProgress', () => {
       ) => ({
         total,
         done,
+        errored: 0,
         byStatus: { queued, running, completed, failed, cancelled: 0, unknown: 0 },
       });
       expectObservable(merged).toBe('(ab)--cd--e|', {

@@ -20,7 +20,7 @@ import type { DatalabExecution, DatalabStep } from './schema.js';
  * // Logs: 1
  * ```
  */
-export type DatalabSnapshot = ExecutionSnapshot<DatalabExecution>;
+export type DatalabSnapshot = ExecutionSnapshot<DatalabExecution> & { provider: 'datalab' };
 
 /**
  * Turns a validated Datalab execution body into a snapshot. Pure: no I/O.

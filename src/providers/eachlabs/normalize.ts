@@ -19,7 +19,7 @@ import type {
  * // Logs: true
  * ```
  */
-export type EachLabsSnapshot = ExecutionSnapshot<EachLabsExecution>;
+export type EachLabsSnapshot = ExecutionSnapshot<EachLabsExecution> & { provider: 'eachlabs' };
 
 /**
  * One execution of a bulk as {@link EachLabsClient.watchBulk} sees it: built from a list
@@ -34,7 +34,7 @@ export type EachLabsSnapshot = ExecutionSnapshot<EachLabsExecution>;
  * // Logs: 0
  * ```
  */
-export type EachLabsBulkSnapshot = ExecutionSnapshot<EachLabsExecutionSummary>;
+export type EachLabsBulkSnapshot = ExecutionSnapshot<EachLabsExecutionSummary> & { provider: 'eachlabs' };
 
 /**
  * One execution in a list page, normalized.

@@ -14,7 +14,7 @@ import type { ModelsLabExecution, ModelsLabStep } from './schema.js';
  * // Logs: true
  * ```
  */
-export type ModelsLabSnapshot = ExecutionSnapshot<ModelsLabExecution>;
+export type ModelsLabSnapshot = ExecutionSnapshot<ModelsLabExecution> & { provider: 'modelslab' };
 
 const EXECUTION_STATUSES: ReadonlyMap<string, ExecutionStatus> = new Map([
   ['pending', 'queued'],
