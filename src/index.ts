@@ -110,6 +110,7 @@ export {
   type EachLabsOptions,
   type EachLabsTriggerBody,
   type EachLabsListQuery,
+  type BulkWatchOptions,
   type ExecutionPage,
   type ExecutionSummary,
 } from './providers/eachlabs/index.js';

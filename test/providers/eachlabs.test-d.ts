@@ -31,7 +31,10 @@ describe('eachlabs types', () => {
     expectTypeOf(client.runAndWatch('w', { inputs: {} })).toEqualTypeOf<
       Observable<ExecutionUpdate<EachLabsSnapshot>>
     >();
-    expectTypeOf(client.watchBulk('w', 'b')).toEqualTypeOf<Observable<ExecutionUpdate<EachLabsBulkSnapshot>>>();
+    expectTypeOf(client.watchBulk('w', 'b', { steps: false })).toEqualTypeOf<
+      Observable<ExecutionUpdate<EachLabsBulkSnapshot>>
+    >();
+    expectTypeOf(client.watchBulk('w', 'b')).toEqualTypeOf<Observable<ExecutionUpdate<EachLabsSnapshot>>>();
     expectTypeOf(client.watchBulk('w', 'b')).toMatchTypeOf<Observable<ExecutionUpdate<ExecutionSnapshot>>>();
   });
 

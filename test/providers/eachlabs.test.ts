@@ -704,7 +704,7 @@ describe('eachlabs client: watchBulk', () => {
     const { client: c, calls } = client(bulkServer((n) => script[Math.min(n, script.length) - 1]!));
     const seen: string[] = [];
     let completed = false;
-    c.watchBulk('wf-123', 'bulk-1', { backoff }).subscribe({
+    c.watchBulk('wf-123', 'bulk-1', { backoff, steps: false }).subscribe({
       next: (u) => seen.push(`${u.snapshot.executionId}:${u.previous?.status ?? '-'}>${u.snapshot.status}`),
       complete: () => (completed = true),
     });
@@ -730,7 +730,7 @@ describe('eachlabs client: watchBulk', () => {
   it('builds each snapshot from the summary', async () => {
     const { client: c } = client(bulkServer(() => ({ a: 'completed' })));
     const updates: ExecutionUpdate[] = [];
-    c.watchBulk('wf-123', 'bulk-1', { backoff }).subscribe((u) => updates.push(u));
+    c.watchBulk('wf-123', 'bulk-1', { backoff, steps: false }).subscribe((u) => updates.push(u));
     await vi.advanceTimersByTimeAsync(1);
     expect(updates[0]!.snapshot).toMatchObject({
       provider: 'eachlabs',
@@ -754,7 +754,7 @@ describe('eachlabs client: watchBulk', () => {
     });
     let completed = false;
     const ids: string[] = [];
-    c.watchBulk('wf', 'b', { backoff }).subscribe({
+    c.watchBulk('wf', 'b', { backoff, steps: false }).subscribe({
       next: (u) => ids.push(u.snapshot.executionId),
       complete: () => (completed = true),
     });
@@ -772,7 +772,7 @@ describe('eachlabs client: watchBulk', () => {
       bulkServer(() => ({ a: 'completed' })),
       { api: 'current' },
     );
-    c.watchBulk('wf-123', 'b').subscribe();
+    c.watchBulk('wf-123', 'b', { steps: false }).subscribe();
     await vi.advanceTimersByTimeAsync(1);
     expect(calls[0]!.url.pathname).toBe('/v1/workflows/wf-123/executions');
   });
@@ -782,7 +782,7 @@ describe('eachlabs client: watchBulk', () => {
       (call) =>
         new Promise<Reply>((_, reject) => call.signal?.addEventListener('abort', () => reject(call.signal?.reason))),
     );
-    const subscription = c.watchBulk('wf', 'b', { backoff }).subscribe({ error: () => undefined });
+    const subscription = c.watchBulk('wf', 'b', { backoff, steps: false }).subscribe({ error: () => undefined });
     await vi.advanceTimersByTimeAsync(1);
     subscription.unsubscribe();
     expect(calls[0]!.signal?.aborted).toBe(true);

@@ -1,11 +1,11 @@
 import type { Observable } from 'rxjs';
 import type { WatchEvent } from '../../core/events.js';
 import type { ExecutionUpdate } from '../../core/model.js';
-import { fail, requireObject } from '../../core/options.js';
+import { fail, readOptions, requireObject } from '../../core/options.js';
 import type { WatchOptions } from '../../core/watch-options.js';
 import { createClient, type ClientOptions, type StartOptions } from '../client.js';
 import { eachlabsEndpoints, parseId, parseList, parseTrigger } from './adapter.js';
-import { fetchBulk } from './list.js';
+import { bulkWithDetail, fetchBulk } from './list.js';
 import { toPage, type EachLabsBulkSnapshot, type EachLabsSnapshot, type ExecutionPage } from './normalize.js';
 
 export {
@@ -101,6 +101,26 @@ export interface EachLabsListQuery {
 }
 
 /**
+ * The options of `watchBulk`: a watch's, and whether to fetch step detail.
+ *
+ * @example
+ * ```ts
+ * import type { BulkWatchOptions } from 'runwatch';
+ *
+ * const summariesOnly: BulkWatchOptions = { steps: false };
+ * console.log(summariesOnly.steps);
+ * // Logs: false
+ * ```
+ */
+export interface BulkWatchOptions extends WatchOptions {
+  /**
+   * Fetch the full body of each execution whose summary moved, for step-level changes.
+   * @defaultValue true
+   */
+  steps?: boolean;
+}
+
+/**
  * An EachLabs client: watch, read, list, trigger. Every observable is cold.
  *
  * @example
@@ -177,14 +197,17 @@ export interface EachLabsClient {
   list(workflowId: string, query?: EachLabsListQuery): Promise<ExecutionPage>;
 
   /**
-   * Watches every execution of a bulk trigger with one list request per poll (all pages),
-   * instead of one status request per execution. Emits an update per execution that
-   * changed; completes once every execution seen is terminal (and at least one was seen).
-   * Updates carry list summaries: no steps, no output. `since` does not apply to a bulk.
+   * Watches every execution of a bulk trigger with one list request per poll (all pages of
+   * 100), instead of one status request per execution, and fetches an execution's full body
+   * only when its summary (status, `updated_at`) moved: so updates carry steps and outputs
+   * (step-level changes) at a fraction of the requests. Completes once every execution seen
+   * is terminal (and at least one was seen). With `steps: false`, updates carry the list
+   * summaries alone (no steps, no output) and no full body is fetched. `since` does not
+   * apply to a bulk.
    *
    * @param workflowId - the workflow's id.
    * @param bulkId - the `bulk_id` the bulk trigger returned.
-   * @param options - backoff, `maxWaitMs`, scheduler.
+   * @param options - backoff, `maxWaitMs`, scheduler; `steps: false` for summaries only.
    * @returns a cold observable of per-execution updates.
    * @throws {@link ConfigError} at once, for an empty id, a bad option or a `since`.
    *
@@ -201,8 +224,13 @@ export interface EachLabsClient {
   watchBulk(
     workflowId: string,
     bulkId: string,
-    options?: WatchOptions,
+    options: BulkWatchOptions & { steps: false },
   ): Observable<ExecutionUpdate<EachLabsBulkSnapshot>>;
+  watchBulk(
+    workflowId: string,
+    bulkId: string,
+    options?: BulkWatchOptions,
+  ): Observable<ExecutionUpdate<EachLabsSnapshot>>;
 
   /**
    * Starts an execution. Not retried: a trigger is not idempotent.
@@ -297,10 +325,16 @@ export function eachlabs(options: EachLabsOptions): EachLabsClient {
       const input = parseList(workflowId, query);
       return client.call(endpoints.list, input).then((body) => toPage(body, input.offset ?? 0));
     },
-    watchBulk(workflowId, bulkId, watchOptions) {
+    watchBulk(workflowId: string, bulkId: string, watchOptions?: BulkWatchOptions) {
       const workflow = parseId('workflowId', workflowId);
       const bulk = parseId('bulkId', bulkId);
-      return client.watchList(bulk, (signal) => fetchBulk(client, endpoints, workflow, bulk, signal), watchOptions);
+      const { steps = true, ...rest } = readOptions('watch options', watchOptions, 'eachlabs') as BulkWatchOptions;
+      if (typeof steps !== 'boolean') fail('steps', 'a boolean', steps, 'eachlabs');
+      if (!steps) return client.watchList(bulk, (signal) => fetchBulk(client, endpoints, workflow, bulk, signal), rest);
+      // The overloads tie `steps: false` to summaries; one implementation serves both.
+      return client.watchList(bulk, bulkWithDetail(client, endpoints, workflow, bulk), rest) as Observable<
+        ExecutionUpdate<never>
+      >;
     },
     trigger(workflowId, body) {
       return client

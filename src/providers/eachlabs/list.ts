@@ -33,3 +33,36 @@ export async function fetchBulk(
   }
   return [...seen.values()];
 }
+
+/**
+ * Reads a bulk with step detail: the list as {@link fetchBulk} does, then the full body of
+ * each execution whose summary moved (status or `updated_at`) since the last call; the
+ * others are given as last read. One closure per watch: it keeps the last full bodies.
+ */
+export function bulkWithDetail(
+  client: Client<string, EachLabsSnapshot>,
+  endpoints: EachLabsEndpoints,
+  workflowId: string,
+  bulkId: string,
+): (signal: AbortSignal) => Promise<EachLabsSnapshot[]> {
+  const known = new Map<string, { stamp: string; snapshot: EachLabsSnapshot }>();
+  return async (signal) => {
+    const summaries = await fetchBulk(client, endpoints, workflowId, bulkId, signal);
+    return Promise.all(
+      summaries.map(async (summary) => {
+        const stamp = `${summary.rawStatus}\u0000${summary.raw.updated_at ?? ''}\u0000${summary.raw.ended_at ?? ''}`;
+        const last = known.get(summary.executionId);
+        if (last !== undefined && last.stamp === stamp && !isTerminalMoved(last.snapshot, summary))
+          return last.snapshot;
+        const snapshot = await client.get(summary.executionId, { signal });
+        known.set(summary.executionId, { stamp, snapshot });
+        return snapshot;
+      }),
+    );
+  };
+}
+
+/** A full body read before the summary said terminal is stale once it does. */
+function isTerminalMoved(full: EachLabsSnapshot, summary: EachLabsBulkSnapshot): boolean {
+  return full.status !== summary.status;
+}
