@@ -28,7 +28,7 @@ export interface WatchOptions {
    * A snapshot handled earlier (say, persisted before a restart): changes are relative to it,
    * so nothing already handled is emitted again.
    */
-  since?: ExecutionSnapshot;
+  since?: ExecutionSnapshot | undefined;
   /**
    * Where time comes from: every delay and `now()`. Pass a `TestScheduler` or
    * `VirtualTimeScheduler` to run a watch in virtual time.
