@@ -48,21 +48,35 @@ export function bulkWithDetail(
   const known = new Map<string, { stamp: string; snapshot: EachLabsSnapshot }>();
   return async (signal) => {
     const summaries = await fetchBulk(client, endpoints, workflowId, bulkId, signal);
-    return Promise.all(
-      summaries.map(async (summary) => {
-        const stamp = `${summary.rawStatus}\u0000${summary.raw.updated_at ?? ''}\u0000${summary.raw.ended_at ?? ''}`;
-        const last = known.get(summary.executionId);
-        if (last !== undefined && last.stamp === stamp && !isTerminalMoved(last.snapshot, summary))
-          return last.snapshot;
+    const out: EachLabsSnapshot[] = new Array<EachLabsSnapshot>(summaries.length);
+    const moved: number[] = [];
+    summaries.forEach((summary, i) => {
+      const last = known.get(summary.executionId);
+      if (last !== undefined && last.stamp === stampOf(summary) && last.snapshot.status === summary.status) {
+        out[i] = last.snapshot;
+      } else moved.push(i);
+    });
+    // A few at a time: a bulk of 100 must not open 100 requests at once (nor hang 100
+    // listeners on one signal).
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < moved.length) {
+        const i = moved[next++]!;
+        const summary = summaries[i]!;
         const snapshot = await client.get(summary.executionId, { signal });
-        known.set(summary.executionId, { stamp, snapshot });
-        return snapshot;
-      }),
-    );
+        known.set(summary.executionId, { stamp: stampOf(summary), snapshot });
+        out[i] = snapshot;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DETAIL_CONCURRENCY, moved.length) }, worker));
+    return out;
   };
 }
 
-/** A full body read before the summary said terminal is stale once it does. */
-function isTerminalMoved(full: EachLabsSnapshot, summary: EachLabsBulkSnapshot): boolean {
-  return full.status !== summary.status;
+/** How many full bodies a bulk poll fetches at once. */
+const DETAIL_CONCURRENCY = 6;
+
+/** What says a summary moved: its status, `updated_at` and `ended_at`. */
+function stampOf(summary: EachLabsBulkSnapshot): string {
+  return `${summary.rawStatus}\u0000${summary.raw.updated_at ?? ''}\u0000${summary.raw.ended_at ?? ''}`;
 }
