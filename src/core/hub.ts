@@ -1,4 +1,4 @@
-import { Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, Subject, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import { diff } from './diff.js';
 import type { ExecutionSnapshot, ExecutionUpdate } from './model.js';
 import { watchTimeout } from './poll.js';
@@ -12,6 +12,8 @@ export interface ViewerConfig<S> {
   /** Names the execution in a watch `TimeoutError`. */
   id: string;
   provider?: string | undefined;
+  /** This subscription's wake hints: each polls the shared poll now. */
+  wake?: Observable<unknown> | undefined;
 }
 
 interface Viewer<S extends ExecutionSnapshot> {
@@ -25,6 +27,8 @@ interface Shared<S extends ExecutionSnapshot> {
   latest: S | undefined;
   viewers: Set<Viewer<S>>;
   poll: Subscription | undefined;
+  /** Every subscription's wake hints, merged. */
+  wakes: Subject<void>;
 }
 
 /**
@@ -46,12 +50,13 @@ export class Hub {
    * One subscription's view of the shared poll `key`.
    *
    * @param key - names the poll: equal keys share one.
-   * @param open - makes the poll: updates relative to the poll's own previous snapshot.
+   * @param open - makes the poll: updates relative to the poll's own previous snapshot,
+   *   polling now on each emission of `wakes` (every subscription's wake hints).
    * @param viewer - this subscription's own options.
    */
   watch<S extends ExecutionSnapshot>(
     key: string,
-    open: () => Observable<ExecutionUpdate<S>>,
+    open: (wakes: Observable<void>) => Observable<ExecutionUpdate<S>>,
     viewer: ViewerConfig<S>,
   ): Observable<ExecutionUpdate<S>> {
     return new Observable<ExecutionUpdate<S>>((subscriber) => {
@@ -61,7 +66,7 @@ export class Hub {
       if (entry?.latest !== undefined) deliver(me, entry.latest, undefined);
       const deadline = timeLimit(viewer, subscriber);
       if (entry === undefined) {
-        const created: Shared<S> = { latest: undefined, viewers: new Set([me]), poll: undefined };
+        const created: Shared<S> = { latest: undefined, viewers: new Set([me]), poll: undefined, wakes: new Subject() };
         entry = created;
         map.set(key, created);
         const end = (notify: (v: Viewer<S>) => void): void => {
@@ -69,7 +74,7 @@ export class Hub {
           for (const v of [...created.viewers]) notify(v);
           created.viewers.clear();
         };
-        created.poll = open().subscribe({
+        created.poll = open(created.wakes.asObservable()).subscribe({
           next: (update) => {
             created.latest = update.snapshot;
             for (const v of [...created.viewers]) deliver(v, update.snapshot, update);
@@ -81,7 +86,9 @@ export class Hub {
         entry.viewers.add(me);
       }
       const mine = entry;
+      const woken = viewer.wake?.subscribe(() => mine.wakes.next());
       return () => {
+        woken?.unsubscribe();
         deadline?.unsubscribe();
         mine.viewers.delete(me);
         if (mine.viewers.size === 0 && map.get(key) === mine) {
@@ -107,6 +114,8 @@ function deliver<S extends ExecutionSnapshot>(
     return;
   }
   const changes = diff(previous, snapshot);
+  // A `stalled` is news for every viewer, though no diff makes it.
+  for (const change of shared?.changes ?? []) if (change.type === 'stalled') changes.push(change);
   if (changes.length > 0) viewer.subscriber.next({ snapshot, previous, changes });
 }
 

@@ -45,7 +45,12 @@ export interface SnapshotSource<S extends ExecutionSnapshot = ExecutionSnapshot>
  */
 export interface Tracker<T, U> {
   fold(value: T): { updates: U[]; done: boolean };
+  /** The update that says nothing changed for `sinceMs` while running, if it applies now. */
+  stalled?(sinceMs: number): U | undefined;
 }
+
+/** The slow safety-net cadence of a watch that has a wake source, in ms. */
+export const WAKE_SAFETY_NET_MS = 60_000;
 
 /** What a poll loop needs besides its fetch and tracker. */
 export interface LoopConfig extends ResolvedWatch {
@@ -54,6 +59,8 @@ export interface LoopConfig extends ResolvedWatch {
   provider?: string | undefined;
   /** Told of every request and decision (a client's `events`). */
   onEvent?: ((event: WatchEvent) => void) | undefined;
+  /** A delay of its own for the next quiet poll (adaptive cadence), or `undefined` for the policy's. */
+  plan?: ((quietPolls: number) => { delayMs: number; reason: WatchEventReason } | undefined) | undefined;
 }
 
 /**
@@ -79,6 +86,11 @@ export function pollLoop<T, U>(
     const { onEvent } = config;
     let reason: WatchEventReason = 'policy';
     let startedAt = 0;
+    let settled = true; // no request in flight
+    let wokenInFlight = false;
+    let lastChangeAt = scheduler.now();
+    let stallReported = false;
+    const { wake, stallAfterMs, plan } = config;
     const event = (
       type: WatchEvent['type'],
       delayMs: number,
@@ -99,6 +111,7 @@ export function pollLoop<T, U>(
     const poll = (): void => {
       const controller = new AbortController();
       inFlight = controller;
+      settled = false;
       if (onEvent) startedAt = scheduler.now();
       let pending: Promise<T>;
       try {
@@ -107,9 +120,26 @@ export function pollLoop<T, U>(
         pending = Promise.reject(error);
       }
       pending.then(
-        (value) => subscriber.closed || onValue(value),
-        (error: unknown) => subscriber.closed || onError(error),
+        (value) => {
+          settled = true;
+          if (!subscriber.closed) onValue(value);
+        },
+        (error: unknown) => {
+          settled = true;
+          if (!subscriber.closed) onError(error);
+        },
       );
+    };
+
+    const onWake = (): void => {
+      if (subscriber.closed) return;
+      if (!settled) {
+        wokenInFlight = true;
+        return;
+      }
+      timer?.unsubscribe();
+      reason = 'wake';
+      poll();
     };
 
     const onValue = (value: T): void => {
@@ -117,9 +147,35 @@ export function pollLoop<T, U>(
       failures = 0;
       const { updates, done } = track.fold(value);
       quietPolls = updates.length > 0 && policy.resetOnChange ? 0 : quietPolls + 1;
+      const now = scheduler.now();
+      if (updates.length > 0) {
+        lastChangeAt = now;
+        stallReported = false;
+      } else if (stallAfterMs !== undefined && !stallReported && now - lastChangeAt >= stallAfterMs) {
+        stallReported = true;
+        const stalled = track.stalled?.(now - lastChangeAt);
+        if (stalled !== undefined) updates.push(stalled);
+      }
       for (const update of updates) subscriber.next(update);
-      if (done) subscriber.complete();
-      else next(backoffDelay(quietPolls, policy, random));
+      if (done) {
+        subscriber.complete();
+        return;
+      }
+      if (wokenInFlight) {
+        wokenInFlight = false;
+        reason = 'wake';
+        schedule(0);
+        return;
+      }
+      const planned = plan?.(quietPolls);
+      let delay = planned?.delayMs ?? backoffDelay(quietPolls, policy, random);
+      let why: WatchEventReason = planned?.reason ?? 'policy';
+      if (wake !== undefined && delay < WAKE_SAFETY_NET_MS) delay = WAKE_SAFETY_NET_MS;
+      if (stallAfterMs !== undefined && !stallReported) {
+        const due = Math.max(0, lastChangeAt + stallAfterMs - now);
+        if (due < delay) [delay, why] = [due, 'stall'];
+      }
+      next(delay, why);
     };
 
     const onError = (error: unknown): void => {
@@ -139,8 +195,8 @@ export function pollLoop<T, U>(
       schedule(delay);
     };
 
-    const next = (delay: number): void => {
-      reason = 'policy';
+    const next = (delay: number, why: WatchEventReason): void => {
+      reason = why;
       if (onEvent) event('wait', delay, reason);
       schedule(delay);
     };
@@ -154,10 +210,13 @@ export function pollLoop<T, U>(
         subscriber.error(watchTimeout(config.id, config.provider, maxWaitMs));
       }, maxWaitMs);
     }
+    const woken = wake?.subscribe(onWake);
     poll();
 
     return () => {
-      inFlight?.abort();
+      if (!settled) inFlight?.abort();
+      inFlight = undefined;
+      woken?.unsubscribe();
       timer?.unsubscribe();
       deadline?.unsubscribe();
     };
@@ -185,6 +244,11 @@ export function executionTracker<S extends ExecutionSnapshot>(since: S | undefin
         updates: changes.length > 0 ? [{ snapshot, previous: before, changes }] : [],
         done: isTerminal(snapshot.status),
       };
+    },
+    stalled(sinceMs) {
+      const last = previous;
+      if (last === undefined || last.status !== 'running') return undefined;
+      return { snapshot: last, previous: last, changes: [{ type: 'stalled', executionId: last.executionId, sinceMs }] };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, isObservable, type Observable, type SchedulerLike } from 'rxjs';
 import { MAX_TIMER_MS, layerBackoff, type BackoffOptions, type BackoffPolicy } from './backoff.js';
 import type { ExecutionSnapshot } from './model.js';
 import { assertPositive, checkKeys, fail, readOptions } from './options.js';
@@ -40,10 +40,37 @@ export interface WatchOptions {
    * @defaultValue `Math.random`
    */
   random?: () => number;
+  /**
+   * Wake hints (a webhook, a message queue): each emission polls now, coalesced with the
+   * other subscriptions of the execution and within the budget. With a wake source the
+   * regular cadence relaxes to a slow safety net (one poll a minute).
+   */
+  wake?: Observable<unknown> | undefined;
+  /**
+   * After this many ms without any change while running, the watch emits one update whose
+   * changes hold `{ type: 'stalled', executionId, sinceMs }`; once per stall.
+   * @defaultValue never
+   */
+  stallAfterMs?: number | undefined;
+  /**
+   * Whether the watch may use what its client learned of step durations to choose when to
+   * poll (`false`: the backoff policy alone).
+   * @defaultValue true
+   */
+  adaptive?: boolean | undefined;
 }
 
 /** The keys of {@link WatchOptions}: anything else is a typo and refused. */
-export const WATCH_OPTION_KEYS: readonly string[] = ['backoff', 'maxWaitMs', 'since', 'scheduler', 'random'];
+export const WATCH_OPTION_KEYS: readonly string[] = [
+  'backoff',
+  'maxWaitMs',
+  'since',
+  'scheduler',
+  'random',
+  'wake',
+  'stallAfterMs',
+  'adaptive',
+];
 
 /** Watch options checked, with every default filled in. */
 export interface ResolvedWatch {
@@ -54,6 +81,9 @@ export interface ResolvedWatch {
   since: ExecutionSnapshot | undefined;
   /** The watch brought its own `scheduler` or `random`: it runs apart from a client's shared polls. */
   apart: boolean;
+  wake: Observable<unknown> | undefined;
+  stallAfterMs: number | undefined;
+  adaptive: boolean;
 }
 
 /**
@@ -76,6 +106,9 @@ export function resolveWatchOptions(
     fail('scheduler', 'a SchedulerLike', o.scheduler, provider);
   }
   if (o.random !== undefined && typeof o.random !== 'function') fail('random', 'a function', o.random, provider);
+  if (o.wake !== undefined && !isObservable(o.wake)) fail('wake', 'an Observable', o.wake, provider);
+  if (o.stallAfterMs !== undefined) assertPositive('stallAfterMs', o.stallAfterMs, MAX_TIMER_MS, provider);
+  if (o.adaptive !== undefined && typeof o.adaptive !== 'boolean') fail('adaptive', 'a boolean', o.adaptive, provider);
   return {
     policy: layerBackoff(provider, base, o.backoff),
     scheduler: o.scheduler ?? scheduler,
@@ -83,5 +116,8 @@ export function resolveWatchOptions(
     maxWaitMs: o.maxWaitMs,
     since: o.since,
     apart: o.scheduler !== undefined || o.random !== undefined,
+    wake: o.wake,
+    stallAfterMs: o.stallAfterMs,
+    adaptive: o.adaptive ?? true,
   };
 }

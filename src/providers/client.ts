@@ -381,14 +381,26 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       return pollLoop(fetch, () => executionTracker(loop.since as S | undefined), { ...loop, id, provider, onEvent });
     };
     if (config.apart) return open(config);
-    const key = `${JSON.stringify([request.path, request.query])}|${transform?.key ?? ''}|${JSON.stringify(config.policy)}`;
-    return hub.watch(key, () => open({ ...config, since: undefined, maxWaitMs: undefined }), {
-      since: since as S | undefined,
-      maxWaitMs: config.maxWaitMs,
-      scheduler: config.scheduler,
-      id,
-      provider,
-    });
+    const key = [
+      JSON.stringify([request.path, request.query]),
+      transform?.key ?? '',
+      JSON.stringify(config.policy),
+      config.wake === undefined ? '' : 'wake',
+      config.stallAfterMs ?? '',
+      config.adaptive,
+    ].join('|');
+    return hub.watch(
+      key,
+      (wakes) => open({ ...config, since: undefined, maxWaitMs: undefined, wake: config.wake && wakes }),
+      {
+        since: since as S | undefined,
+        maxWaitMs: config.maxWaitMs,
+        scheduler: config.scheduler,
+        id,
+        provider,
+        wake: config.wake,
+      },
+    );
   };
 
   return {
