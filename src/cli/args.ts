@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MAX_TIMER_MS } from '../core/backoff.js';
+
+/** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days); the library refuses more. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** The providers the command knows, in the order the help lists them. */
 const PROVIDERS = ['modelslab', 'eachlabs', 'datalab'] as const;

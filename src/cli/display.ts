@@ -10,7 +10,7 @@ import type {
   StepSnapshot,
 } from '../index.js';
 import { isTerminal } from '../index.js';
-import { FINISHED_STEP_STATUSES, executionKey } from '../internal/execution.js';
+import { executionKey } from './follow.js';
 
 /**
  * Where the display writes, and how.
@@ -103,6 +103,8 @@ const COLORS: Partial<Record<ExecutionStatus | StepStatus, 'green' | 'red' | 'ye
   queued: 'gray',
 };
 const DAY_MS = 86_400_000;
+/** The step statuses that mean a step has finished, whichever way. */
+const FINISHED_STEP_STATUSES: ReadonlySet<StepStatus> = new Set(['completed', 'skipped', 'failed', 'cancelled']);
 
 /** When the board itself saw something start and end. */
 interface Seen {

@@ -1,5 +1,4 @@
 import type { Screen } from './display.js';
-import { scrub as scrubSecrets } from '../transport/redact.js';
 
 /**
  * What a command may touch of the process: streams, environment, a stop signal.
@@ -66,7 +65,9 @@ export interface Output {
  * ```
  */
 export function createOutput(io: Io, secrets: readonly string[]): Output {
-  const scrub = (text: string): string => scrubSecrets(text, secrets);
+  // Longest first: a key that contains another is replaced whole, not in pieces.
+  const keys = [...new Set(secrets)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
+  const scrub = (text: string): string => keys.reduce((out, key) => out.split(key).join('[REDACTED]'), text);
   return {
     out: (line) => void io.stdout.write(`${scrub(line)}\n`),
     err: (line) => void io.stderr.write(`${scrub(line)}\n`),

@@ -269,6 +269,12 @@ describe('createOutput', () => {
     expect(out()).toBe('{"id":"[REDACTED]"}\n');
     expect(err()).toBe('runwatch: bad key [REDACTED]\n');
   });
+
+  it('scrubs a key that contains another whole, whatever order the keys come in', () => {
+    const io = { stdout: new PassThrough(), stderr: new PassThrough(), env: {}, signal: new AbortController().signal };
+    const output = createOutput(io, ['sk-12', 'sk-12-long-tail']);
+    expect(output.scrub('a sk-12-long-tail b sk-12 c')).toBe('a [REDACTED] b [REDACTED] c');
+  });
 });
 
 describe('duration', () => {
