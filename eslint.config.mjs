@@ -65,6 +65,8 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
+      // Tests of the terminal display read its escape codes and control characters.
+      'no-control-regex': 'off',
     },
   },
   prettier,

@@ -8,6 +8,7 @@ import {
   type ExecutionUpdate,
   type Progress,
 } from '../index.js';
+import { plain } from './text.js';
 
 /**
  * One watch to follow, with a label for its errors (before its id is known, say).
@@ -178,8 +179,9 @@ export function exitCodeOf(outcome: Outcome): number {
  * ```
  */
 export function errorLine(error: unknown, target?: Target): string {
-  const message =
-    (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim() || 'unknown error';
+  const text = error instanceof Error ? error.message : String(error);
+  // One line, and no control characters from a provider's body reach the terminal.
+  const message = plain(text.replace(/\s*\n\s*/g, ' ')).trim() || 'unknown error';
   return target === undefined || message.includes(target.id) ? message : `${target.label}: ${message}`;
 }
 

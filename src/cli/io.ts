@@ -1,4 +1,4 @@
-import type { Screen } from './display.js';
+import type { Screen } from './screen.js';
 
 /**
  * What a command may touch of the process: streams, environment, a stop signal.

@@ -1,4 +1,5 @@
-import { Board, createRenderer } from './display.js';
+import { Board } from './display.js';
+import { belowTopRow, createRenderer } from './screen.js';
 import { errorLine, follow, type Outcome, type Target } from './follow.js';
 import type { Output } from './io.js';
 
@@ -68,7 +69,9 @@ export async function present(
     return outcome;
   }
 
-  const screen = output.screen();
+  const terminal = output.screen();
+  // Live, the board keeps off the pane's top row, or tmux would save every redraw to its scrollback.
+  const screen = terminal.live ? belowTopRow(terminal) : terminal;
   const board = new Board({ title: options.title, expected: options.expected, now: () => Date.now() });
   const { render, done } = createRenderer(screen);
   const draw = () => render(board.frame(screen, screen.color));

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +85,29 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(simulators.map((sim) => sim.close()));
+});
+
+describe('the built command', () => {
+  it('imports only node built-ins and the package’s own dependencies at run time (string-width is bundled)', () => {
+    const code = readFileSync(CLI, 'utf8');
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+    };
+    const specifiers = [
+      ...code.matchAll(/^\s*(?:import|export)\b[^'"]*?\bfrom\s*["']([^"']+)["']/gm),
+      ...code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
+      ...code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g),
+    ].map(([, specifier]) => specifier!);
+    expect(specifiers.length).toBeGreaterThan(0);
+    const runtime = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]);
+    const stray = specifiers.filter((specifier) => {
+      const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+      return !specifier.startsWith('node:') && !builtinModules.includes(name) && !runtime.has(name);
+    });
+    expect(stray).toEqual([]);
+    expect(specifiers.some((specifier) => specifier.startsWith('string-width'))).toBe(false);
+  });
 });
 
 describe.concurrent('runwatch (built, as a child process)', () => {
