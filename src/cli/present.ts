@@ -30,7 +30,7 @@ const TICK_MS = 120;
 /**
  * Follows the watches and shows them: NDJSON with `json`; otherwise the live display on a
  * TTY (redrawn in place) or event lines when piped; then a summary. Errors go to stderr,
- * one line each, by message only.
+ * one line each, by message only (a live frame lists them too, as part of the board).
  *
  * @param targets - the watches.
  * @param options - how to show them.
@@ -83,7 +83,11 @@ export async function present(
     targets,
     {
       update: (update, progress, aggregate) => show(board.apply(update, progress, aggregate)),
-      error: (target, error) => show(board.fail(errorLine(error, target))),
+      error: (target, error) => {
+        // The board counts it (and a live frame lists it); the message itself goes to stderr.
+        board.fail(errorLine(error, target));
+        if (screen.live) draw();
+      },
     },
     signal,
   );

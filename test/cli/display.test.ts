@@ -407,6 +407,29 @@ describe('present, live', () => {
   });
 });
 
+describe('present, piped', () => {
+  it('writes the changes and the summary to stdout, and the errors to stderr only', async () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out = collect(stdout);
+    const err = collect(stderr);
+    const io = { stdout, stderr, env: {}, signal: new AbortController().signal };
+    const targets = [
+      { label: 'eachlabs ok', id: 'ok', updates: of(...updates(snapshot('ok', 'completed', []))) },
+      {
+        label: 'eachlabs bad',
+        id: 'bad',
+        updates: throwError(() => new AuthenticationError('eachlabs: Invalid or missing API key', { status: 401 })),
+      },
+    ];
+    const outcome = await present(targets, { json: false, title: 't', expected: 2 }, createOutput(io, []));
+    expect(outcome.errors).toHaveLength(1);
+    expect(err()).toBe('runwatch: eachlabs bad: eachlabs: Invalid or missing API key\n');
+    expect(out()).not.toContain('Invalid or missing API key');
+    expect(out()).toMatch(/^2 executions in \S+: 1 completed, 1 error$/m);
+  });
+});
+
 describe('fit', () => {
   it('keeps a line narrower than the terminal, and cuts one as wide or wider by columns, never inside a character', () => {
     expect(fit('漢字漢字a', 10)).toBe('漢字漢字a'); // 9 columns
