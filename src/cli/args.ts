@@ -105,11 +105,30 @@ export interface RunArgs extends ConnectionArgs {
  * ```
  */
 export type Command =
-  | { command: 'help'; topic: 'main' | 'demo' | 'watch' | 'run' }
+  | { command: 'help'; topic: 'main' | 'demo' | 'watch' | 'run' | 'simulate' }
   | { command: 'version' }
   | { command: 'demo' }
+  | SimulateArgs
   | WatchArgs
   | RunArgs;
+
+/**
+ * `runwatch simulate [--port <n>]`, parsed.
+ *
+ * @example
+ * ```ts
+ * import { parseCommand, type SimulateArgs } from './args.js';
+ *
+ * const args = parseCommand(['simulate', '--port', '8787'], {}) as SimulateArgs;
+ * console.log(args.port);
+ * // Logs: 8787
+ * ```
+ */
+export interface SimulateArgs {
+  command: 'simulate';
+  /** The port on 127.0.0.1; `undefined` for any free one. */
+  port: number | undefined;
+}
 
 const connectionOptions = {
   'api-key': { type: 'string' },
@@ -152,6 +171,8 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
       return { command: 'version' };
     case 'demo':
       return parseDemo(rest);
+    case 'simulate':
+      return parseSimulate(rest);
     case 'watch':
       return parseWatch(rest, env);
     case 'run':
@@ -164,6 +185,22 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
 function parseDemo(argv: string[]): Command {
   const { values } = strictParse('demo', argv, { help: { type: 'boolean', short: 'h' } }, false);
   return values.help ? { command: 'help', topic: 'demo' } : { command: 'demo' };
+}
+
+function parseSimulate(argv: string[]): Command {
+  const { values } = strictParse(
+    'simulate',
+    argv,
+    { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    false,
+  );
+  if (values.help) return { command: 'help', topic: 'simulate' };
+  const text = values.port?.trim();
+  const port = text === undefined ? undefined : /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (port !== undefined && !(port <= 65_535)) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535, got '${values.port}'`, 'simulate');
+  }
+  return { command: 'simulate', port };
 }
 
 function parseWatch(argv: string[], env: Readonly<Record<string, string | undefined>>): Command {
@@ -335,38 +372,4 @@ export function parseInputs(pairs: readonly string[]): Record<string, unknown> {
     }
   }
   return inputs;
-}
-
-/**
- * Every API key the command line or the environment could hold, so that output can be
- * scrubbed of them even when parsing fails half-way (a key given to the wrong flag).
- *
- * @param argv - the arguments.
- * @param env - the environment.
- * @returns the values of `--api-key` and of the providers' key variables.
- *
- * @example
- * ```ts
- * import { candidateSecrets } from './args.js';
- *
- * console.log(candidateSecrets(['watch', '--api-key=sk-abc123'], { EACHLABS_API_KEY: 'el-456789' }));
- * // Logs: [ 'el-456789', 'sk-abc123' ]
- * ```
- */
-export function candidateSecrets(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
-  const secrets: string[] = [];
-  for (const { apiKeyEnv } of PROVIDERS) {
-    const value = env[apiKeyEnv];
-    if (value !== undefined && value.trim() !== '') secrets.push(value);
-  }
-  argv.forEach((arg, i) => {
-    if (arg === '--api-key') {
-      const next = argv[i + 1];
-      if (next !== undefined) secrets.push(next);
-    } else if (arg.startsWith('--api-key=')) {
-      secrets.push(arg.slice('--api-key='.length));
-    }
-  });
-  // Very short values would scrub ordinary words; a real key is never that short.
-  return secrets.filter((s) => s.length >= 4);
 }
