@@ -32,21 +32,21 @@ export async function simulateCommand(args: SimulateArgs, output: Output, signal
   // below has it in a provider's variable: scrubbing it would hide the one thing to copy.
   const out = output.allow(sim.apiKey);
   let served = 0;
+  // One line per answer, and the simulator's own log emptied as it goes: it serves for hours.
+  const log = () => {
+    for (const entry of sim.requests.splice(0)) {
+      served++;
+      out.out(requestLine(entry));
+    }
+  };
   try {
     for (const line of introduction(sim)) out.out(line);
-    // One line per answer, and the simulator's own log emptied as it goes: it serves for hours.
-    sim.server.on('request', (_request, response) =>
-      response.once('close', () => {
-        for (const entry of sim.requests.splice(0)) {
-          served++;
-          out.out(requestLine(entry));
-        }
-      }),
-    );
+    sim.server.on('request', (_request, response) => response.once('close', log));
     if (!signal.aborted) await once(signal, 'abort');
   } finally {
     await sim.close();
   }
+  log(); // what was answered while closing
   out.out(`runwatch simulate: stopped after ${served} request${served === 1 ? '' : 's'}.`);
   return 0;
 }
