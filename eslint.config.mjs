@@ -23,6 +23,25 @@ export default tseslint.config(
     },
   },
   {
+    // The command is a user of the library like any other (DESIGN.md): it reaches the library
+    // through the public entries only, so what it needs is what users can have.
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!node:|rxjs$|string-width$|\\./|\\.\\./index\\.js$|\\.\\./testing/index\\.js$)',
+              message:
+                "The CLI imports only '../index.js' (runwatch), '../testing/index.js' (runwatch/testing), node: built-ins, rxjs and string-width.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Plain JavaScript (benches, scripts, the browser example): no type information, so the
     // type-checked rules are off; the globals are those of where each runs.
     files: ['**/*.mjs', '**/*.js'],
@@ -46,6 +65,8 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
+      // Tests of the terminal display read its escape codes and control characters.
+      'no-control-regex': 'off',
     },
   },
   prettier,

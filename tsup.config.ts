@@ -35,6 +35,10 @@ export default defineConfig([
     clean: false,
     target: 'node18',
     platform: 'node',
+    // tsup leaves dependencies and peers (rxjs, zod, cross-fetch) external and bundles the
+    // rest; string-width is a devDependency the command needs, so it must be bundled: the
+    // package does not ship it. Said here so that moving it to dependencies cannot change that.
+    noExternal: ['string-width'],
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);

@@ -1,17 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MAX_TIMER_MS } from '../core/backoff.js';
+import { PROVIDERS, provider, type ProviderFlag, type ProviderFlags, type ProviderName } from './providers.js';
 
-/** The providers the command knows, in the order the help lists them. */
-const PROVIDERS = ['modelslab', 'eachlabs', 'datalab'] as const;
-/** One of the providers the command knows. */
-type ProviderName = (typeof PROVIDERS)[number];
-
-/** Where each provider's key is read from when `--api-key` is not given. */
-const API_KEY_ENV: Readonly<Record<ProviderName, string>> = {
-  modelslab: 'MODELSLAB_API_KEY',
-  eachlabs: 'EACHLABS_API_KEY',
-  datalab: 'DATALAB_API_KEY',
-};
+/** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days); the library refuses more. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * A mistake in the command line: exit code 2, with a pointer to the right `--help`. Its
@@ -56,8 +47,8 @@ export interface ConnectionArgs {
   provider: ProviderName;
   apiKey: string;
   baseUrl: string | undefined;
-  /** EachLabs only: which of its two APIs. */
-  api: 'legacy' | 'current' | undefined;
+  /** Which of the provider's APIs (EachLabs has two); `undefined` for its default. */
+  api: string | undefined;
   maxWaitMs: number | undefined;
   json: boolean;
 }
@@ -114,11 +105,30 @@ export interface RunArgs extends ConnectionArgs {
  * ```
  */
 export type Command =
-  | { command: 'help'; topic: 'main' | 'demo' | 'watch' | 'run' }
+  | { command: 'help'; topic: 'main' | 'demo' | 'watch' | 'run' | 'simulate' }
   | { command: 'version' }
   | { command: 'demo' }
+  | SimulateArgs
   | WatchArgs
   | RunArgs;
+
+/**
+ * `runwatch simulate [--port <n>]`, parsed.
+ *
+ * @example
+ * ```ts
+ * import { parseCommand, type SimulateArgs } from './args.js';
+ *
+ * const args = parseCommand(['simulate', '--port', '8787'], {}) as SimulateArgs;
+ * console.log(args.port);
+ * // Logs: 8787
+ * ```
+ */
+export interface SimulateArgs {
+  command: 'simulate';
+  /** The port on 127.0.0.1; `undefined` for any free one. */
+  port: number | undefined;
+}
 
 const connectionOptions = {
   'api-key': { type: 'string' },
@@ -161,6 +171,8 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
       return { command: 'version' };
     case 'demo':
       return parseDemo(rest);
+    case 'simulate':
+      return parseSimulate(rest);
     case 'watch':
       return parseWatch(rest, env);
     case 'run':
@@ -173,6 +185,22 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
 function parseDemo(argv: string[]): Command {
   const { values } = strictParse('demo', argv, { help: { type: 'boolean', short: 'h' } }, false);
   return values.help ? { command: 'help', topic: 'demo' } : { command: 'demo' };
+}
+
+function parseSimulate(argv: string[]): Command {
+  const { values } = strictParse(
+    'simulate',
+    argv,
+    { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    false,
+  );
+  if (values.help) return { command: 'help', topic: 'simulate' };
+  const text = values.port?.trim();
+  const port = text === undefined ? undefined : /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (port !== undefined && !(port <= 65_535)) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535, got '${values.port}'`, 'simulate');
+  }
+  return { command: 'simulate', port };
 }
 
 function parseWatch(argv: string[], env: Readonly<Record<string, string | undefined>>): Command {
@@ -188,12 +216,7 @@ function parseWatch(argv: string[], env: Readonly<Record<string, string | undefi
   if (ids.length === 0) throw new UsageError('Missing execution id', 'watch');
   const blank = ids.find((id) => id.trim() === '');
   if (blank !== undefined) throw new UsageError('Execution ids must not be empty', 'watch');
-  if (provider === 'modelslab' && values.workflow === undefined) {
-    throw new UsageError('ModelsLab needs the workflow: --workflow <workflow-id>', 'watch');
-  }
-  if (provider !== 'modelslab' && values.workflow !== undefined) {
-    throw new UsageError(`--workflow applies to modelslab only, not ${provider}`, 'watch');
-  }
+  checkFlags('watch', provider, { workflow: values.workflow, api: values.api });
   return {
     command: 'watch',
     ...connection('watch', provider, values, env),
@@ -215,16 +238,10 @@ function parseRun(argv: string[], env: Readonly<Record<string, string | undefine
   if (workflowId === undefined || workflowId.trim() === '') throw new UsageError('Missing workflow id', 'run');
   if (extra.length > 0)
     throw new UsageError(`Unexpected argument '${extra[0]}' (inputs go in --input key=value)`, 'run');
-  if (provider !== 'eachlabs' && values['version-id'] !== undefined) {
-    throw new UsageError(`--version-id applies to eachlabs only, not ${provider}`, 'run');
-  }
-  const conn = connection('run', provider, values, env);
-  if (conn.api === 'current' && values['version-id'] === undefined) {
-    throw new UsageError('The current EachLabs API runs a specific version: add --version-id <id>', 'run');
-  }
+  checkFlags('run', provider, { api: values.api, 'version-id': values['version-id'] });
   return {
     command: 'run',
-    ...conn,
+    ...connection('run', provider, values, env),
     workflowId,
     inputs: parseInputs(values.input ?? []),
     versionId: values['version-id'],
@@ -248,37 +265,52 @@ function strictParse<O extends NonNullable<ParseArgsConfig['options']>>(
 }
 
 function parseProvider(command: string, name: string | undefined): ProviderName {
-  if (name === undefined) throw new UsageError(`Missing provider (${PROVIDERS.join(', ')})`, command);
-  const provider = PROVIDERS.find((p) => p === name.toLowerCase());
+  const names = PROVIDERS.map((p) => p.name).join(', ');
+  if (name === undefined) throw new UsageError(`Missing provider (${names})`, command);
+  const entry = PROVIDERS.find((p) => p.name === name.toLowerCase());
   // The unknown name is not echoed: a key pasted in the wrong place would land here.
-  if (provider === undefined)
-    throw new UsageError(`Unknown provider; expected one of ${PROVIDERS.join(', ')}`, command);
-  return provider;
+  if (entry === undefined) throw new UsageError(`Unknown provider; expected one of ${names}`, command);
+  return entry.name;
+}
+
+/**
+ * Refuses a provider-specific flag the provider does not take, an `--api` it does not have,
+ * and whatever the provider itself finds missing.
+ */
+function checkFlags(command: 'watch' | 'run', name: ProviderName, flags: ProviderFlags): void {
+  const entry = provider(name);
+  for (const flag of Object.keys(flags) as ProviderFlag[]) {
+    if (flags[flag] === undefined || entry.flags.includes(flag)) continue;
+    const owners = PROVIDERS.filter((p) => (p.flags as readonly ProviderFlag[]).includes(flag)).map((p) => p.name);
+    throw new UsageError(`--${flag} applies to ${owners.join(', ')} only, not ${name}`, command);
+  }
+  const apis = entry.apis.map((api) => api.name);
+  if (flags.api !== undefined && !apis.includes(flags.api)) {
+    throw new UsageError(`--api must be ${apis.map((api) => `'${String(api)}'`).join(' or ')}`, command);
+  }
+  const missing = entry.check(command, flags);
+  if (missing !== undefined) throw new UsageError(missing, command);
 }
 
 function connection(
   command: string,
-  provider: ProviderName,
+  name: ProviderName,
   values: { 'api-key'?: string; 'base-url'?: string; api?: string; 'max-wait'?: string; json?: boolean },
   env: Readonly<Record<string, string | undefined>>,
 ): ConnectionArgs {
-  const apiKey = values['api-key'] ?? env[API_KEY_ENV[provider]];
+  const { apiKeyEnv } = provider(name);
+  const apiKey = values['api-key'] ?? env[apiKeyEnv];
   if (apiKey === undefined || apiKey.trim() === '') {
-    throw new UsageError(`Missing API key: pass --api-key or set ${API_KEY_ENV[provider]}`, command);
+    throw new UsageError(`Missing API key: pass --api-key or set ${apiKeyEnv}`, command);
   }
   const baseUrl = values['base-url'];
   if (baseUrl !== undefined && !isAbsoluteUrl(baseUrl))
     throw new UsageError('--base-url must be an absolute http(s) URL', command);
-  const api = values.api;
-  if (api !== undefined) {
-    if (provider !== 'eachlabs') throw new UsageError(`--api applies to eachlabs only, not ${provider}`, command);
-    if (api !== 'legacy' && api !== 'current') throw new UsageError("--api must be 'legacy' or 'current'", command);
-  }
   return {
-    provider,
+    provider: name,
     apiKey,
     baseUrl,
-    api,
+    api: values.api,
     maxWaitMs: values['max-wait'] === undefined ? undefined : parseMaxWait(command, values['max-wait']),
     json: values.json ?? false,
   };
@@ -340,38 +372,4 @@ export function parseInputs(pairs: readonly string[]): Record<string, unknown> {
     }
   }
   return inputs;
-}
-
-/**
- * Every API key the command line or the environment could hold, so that output can be
- * scrubbed of them even when parsing fails half-way (a key given to the wrong flag).
- *
- * @param argv - the arguments.
- * @param env - the environment.
- * @returns the values of `--api-key` and of the providers' key variables.
- *
- * @example
- * ```ts
- * import { candidateSecrets } from './args.js';
- *
- * console.log(candidateSecrets(['watch', '--api-key=sk-abc123'], { EACHLABS_API_KEY: 'el-456789' }));
- * // Logs: [ 'el-456789', 'sk-abc123' ]
- * ```
- */
-export function candidateSecrets(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
-  const secrets: string[] = [];
-  for (const name of Object.values(API_KEY_ENV)) {
-    const value = env[name];
-    if (value !== undefined && value.trim() !== '') secrets.push(value);
-  }
-  argv.forEach((arg, i) => {
-    if (arg === '--api-key') {
-      const next = argv[i + 1];
-      if (next !== undefined) secrets.push(next);
-    } else if (arg.startsWith('--api-key=')) {
-      secrets.push(arg.slice('--api-key='.length));
-    }
-  });
-  // Very short values would scrub ordinary words; a real key is never that short.
-  return secrets.filter((s) => s.length >= 4);
 }

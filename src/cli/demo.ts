@@ -1,11 +1,9 @@
 import type { BackoffOptions } from '../index.js';
-import { datalab } from '../index.js';
-import { eachlabs } from '../index.js';
-import { modelslab } from '../index.js';
 import { startSimulator, type ExecutionScript } from '../testing/index.js';
 import type { Target } from './follow.js';
 import type { Output } from './io.js';
 import { present } from './present.js';
+import { provider, type CliClient, type ProviderName } from './providers.js';
 
 /** Short polls against a local server: the demo is a show, not a production cadence. */
 const DEMO_BACKOFF: BackoffOptions = { initialDelayMs: 250, maxDelayMs: 1_000 };
@@ -74,6 +72,17 @@ const SCRIPTS = {
   },
 } satisfies Record<string, ExecutionScript>;
 
+/** The show, in the order the board lists it. */
+const SHOW: readonly (readonly [ProviderName, ExecutionScript])[] = [
+  ['modelslab', SCRIPTS.modelslabLong],
+  ['eachlabs', SCRIPTS.eachlabsFailing],
+  ['datalab', SCRIPTS.datalabFlat],
+  ['modelslab', SCRIPTS.modelslabShort],
+  ['eachlabs', SCRIPTS.eachlabsCancelled],
+  ['datalab', SCRIPTS.datalabNested],
+  ['eachlabs', SCRIPTS.eachlabsOk],
+];
+
 /**
  * `runwatch demo`: starts the simulator in this process, starts a few scripted executions on
  * all three providers and watches them through the public API (the provider clients with
@@ -105,32 +114,24 @@ export async function demoCommand(output: Output, signal: AbortSignal): Promise<
       // a 12-second show over minutes; the local simulator has no such limit.
       rateLimit: false as const,
     };
-    const ml = modelslab({ ...common, baseUrl: sim.baseUrls.modelslab });
-    const el = eachlabs({ ...common, baseUrl: sim.baseUrls.eachlabs });
-    const dl = datalab({ ...common, baseUrl: sim.baseUrls.datalab });
-
-    const watch = {
-      modelslab: (executionId: string, workflowId: string) => ml.watch({ workflowId, executionId }),
-      eachlabs: (executionId: string) => el.watch(executionId),
-      datalab: (executionId: string) => dl.watch(executionId),
+    // One client per provider, on its default API at the simulator.
+    const clients = new Map<ProviderName, CliClient>();
+    const clientOf = (name: ProviderName): CliClient => {
+      const entry = provider(name);
+      const client =
+        clients.get(name) ?? entry.open({ ...common, baseUrl: entry.apis[0].simulator(sim.baseUrls) }, undefined);
+      clients.set(name, client);
+      return client;
     };
-    const start = (provider: keyof typeof watch, script: ExecutionScript): Target => {
-      const { executionId, workflowId } = sim.createExecution(provider, script);
+    const start = (name: ProviderName, script: ExecutionScript): Target => {
+      const { executionId, workflowId } = sim.createExecution(name, script);
       return {
-        label: `${provider} ${executionId}`,
+        label: `${name} ${executionId}`,
         id: executionId,
-        updates: watch[provider](executionId, workflowId),
+        updates: clientOf(name).watch(executionId, workflowId, {}),
       };
     };
-    const targets = [
-      start('modelslab', SCRIPTS.modelslabLong),
-      start('eachlabs', SCRIPTS.eachlabsFailing),
-      start('datalab', SCRIPTS.datalabFlat),
-      start('modelslab', SCRIPTS.modelslabShort),
-      start('eachlabs', SCRIPTS.eachlabsCancelled),
-      start('datalab', SCRIPTS.datalabNested),
-      start('eachlabs', SCRIPTS.eachlabsOk),
-    ];
+    const targets = SHOW.map(([name, script]) => start(name, script));
     const outcome = await present(
       targets,
       { json: false, title: 'runwatch demo', expected: targets.length },

@@ -1,4 +1,3 @@
-import { clearScreenDown, cursorTo, moveCursor } from 'node:readline';
 import * as util from 'node:util';
 import type {
   AggregateProgress,
@@ -10,77 +9,8 @@ import type {
   StepSnapshot,
 } from '../index.js';
 import { isTerminal } from '../index.js';
-import { FINISHED_STEP_STATUSES, executionKey } from '../internal/execution.js';
-
-/**
- * Where the display writes, and how.
- *
- * @example
- * ```ts
- * import type { Screen } from './display.js';
- *
- * const screen: Screen = { stream: process.stdout, live: false, columns: 80, rows: 24, color: false, scrub: (t) => t };
- * console.log(screen.live);
- * // Logs: false
- * ```
- */
-export interface Screen {
-  /** The stream the display writes to (stdout). */
-  stream: NodeJS.WritableStream;
-  /** Redraw a frame in place (a TTY) rather than append lines (a pipe, a file). */
-  live: boolean;
-  /** Columns of the terminal; lines are cut to fit when live. */
-  columns: number;
-  /** Rows of the terminal; a live frame never grows taller. */
-  rows: number;
-  /** Colour marks and the bar (live only, and not under `NO_COLOR`). */
-  color: boolean;
-  /** Applied to every line before it is written: removes API keys. */
-  scrub(text: string): string;
-}
-
-/** Replaces the last frame (live) or appends lines (not live). */
-type Render = (lines: readonly string[]) => void;
-
-/**
- * The one place that knows how to redraw: on a TTY it moves the cursor back over the last
- * frame and clears below it (node:readline, no hand-written escape codes); otherwise it
- * appends. `done()` keeps the current frame on screen, so what comes next goes below it.
- * This is the seam to swap in log-update, whose `logUpdate(text)` / `.done()` match it.
- *
- * @param screen - where and how to write.
- * @returns `render(lines)` and `done()`.
- *
- * @example
- * ```ts
- * import { createRenderer } from './display.js';
- *
- * const { render } = createRenderer({ stream: process.stdout, live: false, columns: 80, rows: 24, color: false, scrub: (t) => t });
- * render(['hello']);
- * // Logs: hello
- * ```
- */
-export function createRenderer(screen: Screen): { render: Render; done: () => void } {
-  let height = 0; // lines of the frame on screen, to move back over
-  const render: Render = (lines) => {
-    const text = lines.map((line) => screen.scrub(line));
-    if (screen.live) {
-      if (height > 0) {
-        moveCursor(screen.stream, 0, -height);
-        cursorTo(screen.stream, 0);
-        clearScreenDown(screen.stream);
-      }
-      height = text.length;
-    }
-    if (text.length > 0) screen.stream.write(`${text.join('\n')}\n`);
-  };
-  return {
-    render,
-    done() {
-      height = 0;
-    },
-  };
-}
+import { executionKey } from './follow.js';
+import { columnsOf, fit, padEnd, padStart, plain } from './text.js';
 
 const MARKS: Record<ExecutionStatus | StepStatus, string> = {
   pending: '○',
@@ -103,6 +33,8 @@ const COLORS: Partial<Record<ExecutionStatus | StepStatus, 'green' | 'red' | 'ye
   queued: 'gray',
 };
 const DAY_MS = 86_400_000;
+/** The step statuses that mean a step has finished, whichever way. */
+const FINISHED_STEP_STATUSES: ReadonlySet<StepStatus> = new Set(['completed', 'skipped', 'failed', 'cancelled']);
 
 /** When the board itself saw something start and end. */
 interface Seen {
@@ -187,19 +119,21 @@ export class Board {
    * @returns the line to append.
    */
   fail(message: string): string[] {
-    this.errors.push(message);
-    return [`${this.clock()}  error: ${message}`];
+    const text = plain(message);
+    this.errors.push(text);
+    return [`${this.clock()}  error: ${text}`];
   }
 
   /**
    * The frame for a live terminal: a header with the overall bar, then per execution its
    * status and its steps, each with a mark and the time it took (or has taken so far).
    *
-   * @param size - the terminal's columns and rows; the frame fits in them.
+   * @param size - the terminal's columns and rows, which the frame fits in (`rows - 1` lines:
+   * the cursor waits on the last row); `scrub`, if given, is applied to each line first.
    * @param color - whether to colour marks and the bar.
    * @returns the lines of the frame.
    */
-  frame(size: { columns: number; rows: number }, color = false): string[] {
+  frame(size: { columns: number; rows: number; scrub?: (text: string) => string }, color = false): string[] {
     const now = this.options.now();
     const paint = painter(color);
     const total = Math.max(this.options.expected, this.rows.size);
@@ -213,9 +147,9 @@ export class Board {
       const { snapshot } = row;
       const head = executionLine(row, paint(snapshot.status, mark(snapshot.status, now, color)), idWidth, now);
       const label = stepLabel(snapshot);
-      const nameWidth = Math.max(0, ...snapshot.steps.map((s) => label(s).length));
+      const nameWidth = Math.max(0, ...snapshot.steps.map((s) => columnsOf(label(s))));
       const steps = snapshot.steps.map((step) =>
-        `    ${paint(step.status, mark(step.status, now, color))} ${label(step).padEnd(nameWidth)}  ${elapsed(step, row.steps.get(step.key) ?? {}, now) ?? ''}`.trimEnd(),
+        `    ${paint(step.status, mark(step.status, now, color))} ${padEnd(label(step), nameWidth)}  ${elapsed(step, row.steps.get(step.key) ?? {}, now) ?? ''}`.trimEnd(),
       );
       return { head, steps, terminal: isTerminal(snapshot.status), ok: snapshot.status === 'completed' };
     });
@@ -227,14 +161,17 @@ export class Board {
 
     // Fold the steps of finished executions first (completed, then any), then all, so the
     // frame never scrolls: a frame taller than the screen cannot be redrawn in place.
-    const budget = Math.max(3, size.rows - 1);
+    const budget = Math.max(1, size.rows - 1);
     const folds: ((b: Block) => boolean)[] = [() => false, (b) => b.terminal && b.ok, (b) => b.terminal, () => true];
     const height = (fold: (b: Block) => boolean) =>
       blocks.reduce((n, b) => n + 1 + (fold(b) ? 0 : b.steps.length), 1 + tail.length);
     const fold = folds.find((f) => height(f) <= budget) ?? (() => true);
     let lines = [header, ...blocks.flatMap((b) => [b.head, ...(fold(b) ? [] : b.steps)]), ...tail];
-    if (lines.length > budget) lines = [...lines.slice(0, budget - 1), `… ${lines.length - budget + 1} more`];
-    return lines.map((line) => fit(line, size.columns));
+    if (lines.length > budget) {
+      lines = budget === 1 ? [header] : [...lines.slice(0, budget - 1), `… ${lines.length - budget + 1} more`];
+    }
+    // Scrub before cutting: a cut through a key would leave a part the scrubber cannot see.
+    return lines.map((line) => fit(size.scrub?.(line) ?? line, size.columns));
   }
 
   /**
@@ -257,7 +194,7 @@ export class Board {
   }
 
   private idWidth(): number {
-    return Math.max(0, ...[...this.rows.values()].map((r) => r.snapshot.executionId.length));
+    return Math.max(0, ...[...this.rows.values()].map((r) => columnsOf(plain(r.snapshot.executionId))));
   }
 
   private counts(total: number, final = false): string {
@@ -275,7 +212,7 @@ export class Board {
   private describe(update: ExecutionUpdate, row: Row, now: number): string[] {
     const { snapshot } = update;
     const at = this.clock();
-    const label = `${snapshot.provider} ${snapshot.executionId}`;
+    const label = `${snapshot.provider} ${plain(snapshot.executionId)}`;
     // The first update lists its steps before its status; the reader wants the execution first.
     const changes = [...update.changes].sort((a, b) => rank(a) - rank(b));
     const name = stepLabel(snapshot);
@@ -284,7 +221,7 @@ export class Board {
         case 'execution-status': {
           if (change.from === undefined) return `${at}  ${label}  ${MARKS[change.to]} ${change.to}`;
           const took = isTerminal(change.to) ? ` in ${elapsed(snapshot, row.seen, now) ?? '?'}` : '';
-          const why = snapshot.error?.message ? `: ${snapshot.error.message}` : '';
+          const why = snapshot.error?.message ? `: ${plain(snapshot.error.message)}` : '';
           return `${at}  ${label}  ${MARKS[change.to]} ${change.from} → ${change.to}${took}${why}`;
         }
         case 'step-added':
@@ -319,12 +256,12 @@ interface Block {
 function executionLine({ snapshot, progress, seen }: Row, markText: string, idWidth: number, now: number): string {
   return [
     markText,
-    snapshot.provider.padEnd(9),
-    snapshot.executionId.padEnd(idWidth),
-    snapshot.status.padEnd(9),
-    (elapsed(snapshot, seen, now) ?? '').padStart(7),
+    padEnd(snapshot.provider, 9),
+    padEnd(plain(snapshot.executionId), idWidth),
+    padEnd(snapshot.status, 9),
+    padStart(elapsed(snapshot, seen, now) ?? '', 7),
     `${progress.done}/${progress.total} steps`,
-    snapshot.error?.message ?? '',
+    plain(snapshot.error?.message ?? ''),
   ]
     .join('  ')
     .trimEnd();
@@ -337,7 +274,7 @@ function executionLine({ snapshot, progress, seen }: Row, markText: string, idWi
 function stepLabel(snapshot: ExecutionSnapshot): (step: StepSnapshot) => string {
   const counts = new Map<string, number>();
   for (const step of snapshot.steps) counts.set(step.name, (counts.get(step.name) ?? 0) + 1);
-  return (step) => ((counts.get(step.name) ?? 0) > 1 ? step.key : step.name);
+  return (step) => plain((counts.get(step.name) ?? 0) > 1 ? step.key : step.name);
 }
 
 function rank(change: ExecutionUpdate['changes'][number]): number {
@@ -409,12 +346,4 @@ function painter(color: boolean): Paint {
 function bar(ratio: number, width: number, paint: Paint): string {
   const filled = Math.round(Math.min(1, Math.max(0, ratio)) * width);
   return `[${paint('completed', '█'.repeat(filled))}${'░'.repeat(width - filled)}]`;
-}
-
-/** Cuts a line to the terminal's width (colour codes take no room), so one line stays one row. */
-function fit(line: string, columns: number): string {
-  const visible = util.stripVTControlCharacters(line);
-  if (visible.length < columns) return line;
-  // Cutting inside a colour code would garble it: cut the plain text instead.
-  return `${visible.slice(0, Math.max(1, columns - 2))}…`;
 }

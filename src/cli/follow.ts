@@ -8,7 +8,7 @@ import {
   type ExecutionUpdate,
   type Progress,
 } from '../index.js';
-import { executionKey } from '../internal/execution.js';
+import { plain } from './text.js';
 
 /**
  * One watch to follow, with a label for its errors (before its id is known, say).
@@ -179,7 +179,27 @@ export function exitCodeOf(outcome: Outcome): number {
  * ```
  */
 export function errorLine(error: unknown, target?: Target): string {
-  const message =
-    (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim() || 'unknown error';
+  const text = error instanceof Error ? error.message : String(error);
+  // One line, and no control characters from a provider's body reach the terminal.
+  const message = plain(text.replace(/\s*\n\s*/g, ' ')).trim() || 'unknown error';
   return target === undefined || message.includes(target.id) ? message : `${target.label}: ${message}`;
+}
+
+/**
+ * One key per execution across providers (ids are unique within a provider only), for maps
+ * over a merged stream.
+ *
+ * @param snapshot - the execution, or anything naming it.
+ * @returns the key.
+ *
+ * @example
+ * ```ts
+ * import { executionKey } from './follow.js';
+ *
+ * console.log(executionKey({ provider: 'datalab', executionId: '1' }) === executionKey({ provider: 'eachlabs', executionId: '1' }));
+ * // Logs: false
+ * ```
+ */
+export function executionKey(snapshot: Pick<ExecutionSnapshot, 'provider' | 'executionId'>): string {
+  return `${snapshot.provider}\u0000${snapshot.executionId}`;
 }

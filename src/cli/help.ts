@@ -9,11 +9,12 @@
  * // Logs: Usage: runwatch demo
  * ```
  */
-export const HELP: Readonly<Record<'main' | 'demo' | 'watch' | 'run', string>> = {
+export const HELP: Readonly<Record<'main' | 'demo' | 'watch' | 'run' | 'simulate', string>> = {
   main: `runwatch: watch AI workflow executions (ModelsLab, EachLabs, Datalab) until they finish
 
 Usage:
   runwatch demo                                  a live demo against a built-in simulator
+  runwatch simulate [--port <n>]                 serve the simulator for other clients
   runwatch watch <provider> <id…> [options]      watch executions until they end
   runwatch run <provider> <workflow> [options]   start a workflow and watch it
   runwatch --help | --version
@@ -31,6 +32,23 @@ Run 'runwatch <command> --help' for a command's options.`,
 Starts a simulator on 127.0.0.1, starts a few executions on all three providers (one
 fails, one has many steps) and watches them with the live display. Takes about 11 s and
 exits 0, failures included: they are part of the show.`,
+
+  simulate: `Usage: runwatch simulate [--port <n>]
+
+Starts the simulator of the ModelsLab, EachLabs and Datalab APIs on 127.0.0.1 and serves it
+until Ctrl-C, printing the base URL of each provider API and the API key it accepts (the
+same for all), then one line per request. Point a client at it with --base-url, the key
+with --api-key or the provider's variable. 'runwatch run' (trigger, execute) starts an
+execution: two to four steps over a few seconds, about one in five failing.
+
+Options:
+  --port <n>    the port to listen on; default: any free one
+  -h, --help    this help
+
+Example:
+  runwatch simulate --port 8787
+  runwatch run eachlabs wf-1 --base-url http://127.0.0.1:8787/eachlabs/api/v1 \\
+    --api-key runwatch-simulator-key`,
 
   watch: `Usage: runwatch watch <provider> <execution-id…> [options]
 

@@ -1,5 +1,5 @@
-import type { Screen } from './display.js';
-import { scrub as scrubSecrets } from '../transport/redact.js';
+import { PROVIDERS } from './providers.js';
+import type { Screen } from './screen.js';
 
 /**
  * What a command may touch of the process: streams, environment, a stop signal.
@@ -45,6 +45,11 @@ export interface Output {
   scrub(text: string): string;
   /** The screen the live display draws on (stdout). */
   screen(): Screen;
+  /**
+   * The same output, except that it leaves `text` alone: a value that may look like a key
+   * but is public (the simulator's key, which a user may well have exported as one).
+   */
+  allow(text: string): Output;
 }
 
 /**
@@ -66,7 +71,9 @@ export interface Output {
  * ```
  */
 export function createOutput(io: Io, secrets: readonly string[]): Output {
-  const scrub = (text: string): string => scrubSecrets(text, secrets);
+  // Longest first: a key that contains another is replaced whole, not in pieces.
+  const keys = [...new Set(secrets)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
+  const scrub = (text: string): string => keys.reduce((out, key) => out.split(key).join('[REDACTED]'), text);
   return {
     out: (line) => void io.stdout.write(`${scrub(line)}\n`),
     err: (line) => void io.stderr.write(`${scrub(line)}\n`),
@@ -87,5 +94,44 @@ export function createOutput(io: Io, secrets: readonly string[]): Output {
         scrub,
       };
     },
+    allow: (text) =>
+      createOutput(
+        io,
+        secrets.filter((secret) => secret !== text),
+      ),
   };
+}
+
+/**
+ * Every API key the command line or the environment could hold, so that output can be
+ * scrubbed of them even when parsing fails half-way (a key given to the wrong flag).
+ *
+ * @param argv - the arguments.
+ * @param env - the environment.
+ * @returns the values of `--api-key` and of the providers' key variables.
+ *
+ * @example
+ * ```ts
+ * import { candidateSecrets } from './io.js';
+ *
+ * console.log(candidateSecrets(['watch', '--api-key=sk-abc123'], { EACHLABS_API_KEY: 'el-456789' }));
+ * // Logs: [ 'el-456789', 'sk-abc123' ]
+ * ```
+ */
+export function candidateSecrets(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+  const secrets: string[] = [];
+  for (const { apiKeyEnv } of PROVIDERS) {
+    const value = env[apiKeyEnv];
+    if (value !== undefined && value.trim() !== '') secrets.push(value);
+  }
+  argv.forEach((arg, i) => {
+    if (arg === '--api-key') {
+      const next = argv[i + 1];
+      if (next !== undefined) secrets.push(next);
+    } else if (arg.startsWith('--api-key=')) {
+      secrets.push(arg.slice('--api-key='.length));
+    }
+  });
+  // Very short values would scrub ordinary words; a real key is never that short.
+  return secrets.filter((s) => s.length >= 4);
 }

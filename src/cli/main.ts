@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { isConfigError } from '../index.js';
-import { UsageError, candidateSecrets, parseCommand, type Command } from './args.js';
+import { UsageError, parseCommand, type Command } from './args.js';
 import { demoCommand } from './demo.js';
 import { errorLine } from './follow.js';
 import { HELP } from './help.js';
-import { createOutput, type Io } from './io.js';
+import { candidateSecrets, createOutput, type Io } from './io.js';
+import { simulateCommand } from './simulate.js';
 import { runCommand, watchCommand } from './watch.js';
 
 /**
@@ -37,6 +38,8 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
         return 0;
       case 'demo':
         return await demoCommand(output, io.signal);
+      case 'simulate':
+        return await simulateCommand(command, output, io.signal);
       case 'watch':
         return await watchCommand(command, output, io.signal);
       case 'run':

@@ -1,4 +1,5 @@
-import { Board, createRenderer } from './display.js';
+import { Board } from './display.js';
+import { belowTopRow, createRenderer } from './screen.js';
 import { errorLine, follow, type Outcome, type Target } from './follow.js';
 import type { Output } from './io.js';
 
@@ -29,7 +30,7 @@ const TICK_MS = 120;
 /**
  * Follows the watches and shows them: NDJSON with `json`; otherwise the live display on a
  * TTY (redrawn in place) or event lines when piped; then a summary. Errors go to stderr,
- * one line each, by message only.
+ * one line each, by message only (a live frame lists them too, as part of the board).
  *
  * @param targets - the watches.
  * @param options - how to show them.
@@ -68,7 +69,9 @@ export async function present(
     return outcome;
   }
 
-  const screen = output.screen();
+  const terminal = output.screen();
+  // Live, the board keeps off the pane's top row, or tmux would save every redraw to its scrollback.
+  const screen = terminal.live ? belowTopRow(terminal) : terminal;
   const board = new Board({ title: options.title, expected: options.expected, now: () => Date.now() });
   const { render, done } = createRenderer(screen);
   const draw = () => render(board.frame(screen, screen.color));
@@ -80,7 +83,11 @@ export async function present(
     targets,
     {
       update: (update, progress, aggregate) => show(board.apply(update, progress, aggregate)),
-      error: (target, error) => show(board.fail(errorLine(error, target))),
+      error: (target, error) => {
+        // The board counts it (and a live frame lists it); the message itself goes to stderr.
+        board.fail(errorLine(error, target));
+        if (screen.live) draw();
+      },
     },
     signal,
   );

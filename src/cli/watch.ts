@@ -1,6 +1,6 @@
 import type { WatchOptions } from '../index.js';
 import type { RunArgs, WatchArgs } from './args.js';
-import { openClient } from './clients.js';
+import { openClient } from './providers.js';
 import { exitCodeOf } from './follow.js';
 import type { Output } from './io.js';
 import { present } from './present.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError, candidateSecrets, parseCommand, parseInputs } from '../../src/cli/args.js';
+import { UsageError, parseCommand, parseInputs } from '../../src/cli/args.js';
+import { candidateSecrets } from '../../src/cli/io.js';
 
 const KEY = 'sk-cli-test-5f3a9c';
 
@@ -90,6 +91,22 @@ describe('parseCommand', () => {
   ])('refuses %j as a usage error', (argv, command) => {
     const error = usage([...argv], { EACHLABS_API_KEY: KEY, DATALAB_API_KEY: KEY, MODELSLAB_API_KEY: KEY });
     expect(error.command).toBe(command);
+  });
+
+  it('parses simulate with an optional --port from 0 to 65535', () => {
+    expect(parseCommand(['simulate'], {})).toEqual({ command: 'simulate', port: undefined });
+    expect(parseCommand(['simulate', '--port', '8787'], {})).toEqual({ command: 'simulate', port: 8787 });
+    expect(parseCommand(['simulate', '--port=0'], {})).toEqual({ command: 'simulate', port: 0 });
+    expect(parseCommand(['simulate', '-h'], {})).toEqual({ command: 'help', topic: 'simulate' });
+    for (const port of ['-1', '65536', '1.5', 'abc', '', '123456']) {
+      const error = usage(['simulate', `--port=${port}`]);
+      expect(error).toMatchObject({
+        command: 'simulate',
+        message: `--port must be a whole number from 0 to 65535, got '${port}'`,
+      });
+    }
+    expect(usage(['simulate', 'extra']).command).toBe('simulate');
+    expect(usage(['simulate', '--api-key', KEY]).message).not.toContain(KEY);
   });
 
   it('never echoes an unknown provider (it may be a key typed in the wrong place)', () => {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +85,29 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(simulators.map((sim) => sim.close()));
+});
+
+describe('the built command', () => {
+  it('imports only node built-ins and the package’s own dependencies at run time (string-width is bundled)', () => {
+    const code = readFileSync(CLI, 'utf8');
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+    };
+    const specifiers = [
+      ...code.matchAll(/^\s*(?:import|export)\b[^'"]*?\bfrom\s*["']([^"']+)["']/gm),
+      ...code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
+      ...code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g),
+    ].map(([, specifier]) => specifier!);
+    expect(specifiers.length).toBeGreaterThan(0);
+    const runtime = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]);
+    const stray = specifiers.filter((specifier) => {
+      const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+      return !specifier.startsWith('node:') && !builtinModules.includes(name) && !runtime.has(name);
+    });
+    expect(stray).toEqual([]);
+    expect(specifiers.some((specifier) => specifier.startsWith('string-width'))).toBe(false);
+  });
 });
 
 describe.concurrent('runwatch (built, as a child process)', () => {
@@ -316,6 +340,44 @@ describe.concurrent('runwatch (built, as a child process)', () => {
     // One line, naming the execution (once: no label in front when the message has the id).
     expect(r.stderr).toMatch(new RegExp(`^runwatch: [^\\n]*${execution.executionId}[^\\n]*400 ms\\n$`));
     expect(r.stderr.split(execution.executionId)).toHaveLength(2);
+  });
+
+  it('simulate serves every provider until Ctrl-C, then closes and exits 0', async () => {
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/_API_KEY$/.test(k)));
+    const child = spawn(process.execPath, [CLI, 'simulate'], {
+      env: { ...base, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('Serving until Ctrl-C')) resolve();
+      }),
+    );
+    const [, url] = /simulated at (http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout)!;
+    const printed = [...stdout.matchAll(/^ {2}\w+ +\w* +(http:\S+)$/gm)].map(([, u]) => u);
+    // The simulator's own index lists the same base URLs.
+    const index = (await (await fetch(`${url}/`)).json()) as { baseUrls: Record<string, string> };
+    expect(printed.sort()).toEqual(Object.values(index.baseUrls).sort());
+    child.kill('SIGINT');
+    expect(await closed).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/GET \/ {2}200\nrunwatch simulate: stopped after 1 request\.\n$/);
+    await expect(fetch(`${url}/`)).rejects.toThrow();
+  });
+
+  it('simulate answers --help, and refuses a bad --port as a usage error', async () => {
+    const [help, bad] = await Promise.all([cli(['simulate', '--help']), cli(['simulate', '--port', '70000'])]);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toContain('Usage: runwatch simulate [--port <n>]');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      "runwatch: --port must be a whole number from 0 to 65535, got '70000'\nRun 'runwatch simulate --help' for usage.\n",
+    );
   });
 
   it('demo runs every provider, prints each final status as plain lines when piped, and exits 0', async () => {
