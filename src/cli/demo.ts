@@ -1,3 +1,4 @@
+import { merge } from 'rxjs';
 import type { BackoffOptions } from '../index.js';
 import { startSimulator, type ExecutionScript } from '../testing/index.js';
 import type { Target } from './follow.js';
@@ -134,7 +135,12 @@ export async function demoCommand(output: Output, signal: AbortSignal): Promise<
     const targets = SHOW.map(([name, script]) => start(name, script));
     const outcome = await present(
       targets,
-      { json: false, title: 'runwatch demo', expected: targets.length },
+      {
+        json: false,
+        title: 'runwatch demo',
+        expected: targets.length,
+        events: merge(...[...clients.values()].map((client) => client.events)),
+      },
       output,
       signal,
     );

@@ -1,5 +1,6 @@
 import * as util from 'node:util';
 import type {
+  WatchEvent,
   AggregateProgress,
   ExecutionSnapshot,
   ExecutionStatus,
@@ -49,6 +50,8 @@ interface Row {
   progress: Progress;
   seen: Seen;
   steps: Map<string, Seen>;
+  /** What the watch is doing while quiet: "waiting for budget (next in 12 s)", "retrying (503, 2/5)". */
+  activity?: string | undefined;
 }
 
 /**
@@ -110,6 +113,19 @@ export class Board {
       );
     }
     return this.describe(update, row, now);
+  }
+
+  /**
+   * Takes in one of the clients' events: a watch that waits for budget or retries says so
+   * on its line until its next good poll.
+   *
+   * @param event - from `client.events`.
+   */
+  note(event: WatchEvent): void {
+    const row = this.rows.get(executionKey({ provider: event.provider, executionId: event.executionId }));
+    // A failed poll is followed by its retry (or the end): keep the line until then.
+    if (row === undefined || (event.type === 'poll' && event.outcome === 'error')) return;
+    row.activity = activityOf(event);
   }
 
   /**
@@ -253,7 +269,12 @@ interface Block {
 }
 
 /** One execution on one line, in columns: mark, provider, id, status, time, steps, error. */
-function executionLine({ snapshot, progress, seen }: Row, markText: string, idWidth: number, now: number): string {
+function executionLine(
+  { snapshot, progress, seen, activity }: Row,
+  markText: string,
+  idWidth: number,
+  now: number,
+): string {
   return [
     markText,
     padEnd(snapshot.provider, 9),
@@ -261,10 +282,21 @@ function executionLine({ snapshot, progress, seen }: Row, markText: string, idWi
     padEnd(snapshot.status, 9),
     padStart(elapsed(snapshot, seen, now) ?? '', 7),
     `${progress.done}/${progress.total} steps`,
-    plain(snapshot.error?.message ?? ''),
+    plain(snapshot.error?.message ?? (isTerminal(snapshot.status) ? '' : (activity ?? ''))),
   ]
     .join('  ')
     .trimEnd();
+}
+
+/** What a quiet watch is doing, from the event that says why; `undefined` once it polls fine. */
+function activityOf(event: WatchEvent): string | undefined {
+  const inS = `next in ${Math.ceil(event.delayMs / 1000)} s`;
+  if (event.type === 'retry') {
+    return `retrying (${event.status ?? event.error ?? 'error'}, ${event.attempt ?? '?'}/${event.maxRetries ?? '?'})`;
+  }
+  if (event.type === 'wait' && event.reason === 'budget') return `waiting for budget (${inS})`;
+  if (event.type === 'wait' && event.reason === 'hint') return `waiting as the server asked (${inS})`;
+  return undefined;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { Observable } from 'rxjs';
+import type { WatchEvent } from '../index.js';
 import { Board } from './display.js';
 import { belowTopRow, createRenderer } from './screen.js';
 import { errorLine, follow, type Outcome, type Target } from './follow.js';
@@ -22,6 +24,8 @@ export interface PresentOptions {
   title: string;
   /** How many executions to expect, for the overall bar. */
   expected: number;
+  /** The clients' events: the board says which watch waits for budget or retries, and why. */
+  events?: Observable<WatchEvent> | undefined;
 }
 
 /** How often the live frame is redrawn between updates (elapsed times move), in ms. */
@@ -79,6 +83,7 @@ export async function present(
   const show = (lines: readonly string[]) => (screen.live ? draw() : render(lines));
   const ticker = screen.live ? setInterval(draw, TICK_MS) : undefined;
   if (screen.live) draw();
+  const noted = options.events?.subscribe((event) => board.note(event));
   const outcome = await follow(
     targets,
     {
@@ -92,6 +97,7 @@ export async function present(
     signal,
   );
   clearInterval(ticker);
+  noted?.unsubscribe();
   if (screen.live) {
     draw();
     done();

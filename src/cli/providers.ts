@@ -1,5 +1,13 @@
 import type { Observable } from 'rxjs';
-import { datalab, eachlabs, modelslab, type ClientOptions, type ExecutionUpdate, type WatchOptions } from '../index.js';
+import {
+  datalab,
+  eachlabs,
+  modelslab,
+  type ClientOptions,
+  type ExecutionUpdate,
+  type WatchEvent,
+  type WatchOptions,
+} from '../index.js';
 import type { SimulatorBaseUrls } from '../testing/index.js';
 
 /**
@@ -15,6 +23,8 @@ import type { SimulatorBaseUrls } from '../testing/index.js';
  * ```
  */
 export interface CliClient {
+  /** Why the client's watches poll, retry or wait (for the board's "waiting for budget"). */
+  events: Observable<WatchEvent>;
   /** Watches one execution (ModelsLab needs `workflowId`). */
   watch(executionId: string, workflowId: string | undefined, options: WatchOptions): Observable<ExecutionUpdate>;
   /** Starts a workflow and watches the execution it started. */
@@ -114,6 +124,7 @@ export const PROVIDERS = [
     open(options) {
       const client = modelslab(options);
       return {
+        events: client.events,
         // check() guarantees the workflow; '' would be refused by the client anyway.
         watch: (executionId, workflowId, o) => client.watch({ workflowId: workflowId ?? '', executionId }, o),
         run: (workflowId, inputs, _versionId, o) => client.runAndWatch(workflowId, inputs, o),
@@ -136,6 +147,7 @@ export const PROVIDERS = [
       const flavour = EACHLABS_APIS.find((name) => name === api);
       const client = eachlabs({ ...options, ...(flavour === undefined ? {} : { api: flavour }) });
       return {
+        events: client.events,
         watch: (executionId, _workflowId, o) => client.watch(executionId, o),
         run: (workflowId, inputs, versionId, o) =>
           client.runAndWatch(workflowId, { inputs, ...(versionId === undefined ? {} : { versionId }) }, o),
@@ -151,6 +163,7 @@ export const PROVIDERS = [
     open(options) {
       const client = datalab(options);
       return {
+        events: client.events,
         watch: (executionId, _workflowId, o) => client.watch(executionId, o),
         // Datalab's body is {input_config}; the inputs are its fields (type, file_url…).
         run: (workflowId, inputs, _versionId, o) => client.runAndWatch(workflowId, inputs, o),

@@ -36,7 +36,7 @@ export async function watchCommand(args: WatchArgs, output: Output, signal: Abor
   }));
   const outcome = await present(
     targets,
-    { json: args.json, title: `runwatch ${args.provider}`, expected: targets.length },
+    { json: args.json, title: `runwatch ${args.provider}`, expected: targets.length, events: client.events },
     output,
     signal,
   );
@@ -73,7 +73,7 @@ export async function runCommand(args: RunArgs, output: Output, signal: AbortSig
   };
   const outcome = await present(
     [target],
-    { json: args.json, title: `runwatch ${args.provider}`, expected: 1 },
+    { json: args.json, title: `runwatch ${args.provider}`, expected: 1, events: client.events },
     output,
     signal,
   );

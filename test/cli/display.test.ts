@@ -17,6 +17,7 @@ import {
   type ExecutionUpdate,
   type StepSnapshot,
   type StepStatus,
+  type WatchEvent,
 } from '../../src/index.js';
 
 const T0 = Date.parse('2026-01-01T10:00:00Z');
@@ -547,5 +548,40 @@ describe('duration', () => {
     [-5, '0ms'],
   ])('formats %d ms as %s', (ms, text) => {
     expect(duration(ms)).toBe(text);
+  });
+});
+
+describe('Board, told of the clients’ events', () => {
+  const progressOf = { executionId: 'e1', status: 'running' as const, total: 1, done: 0, failed: 0, ratio: 0 };
+  const all = {
+    total: 1,
+    done: false,
+    errored: 0,
+    byStatus: { queued: 0, running: 1, completed: 0, failed: 0, cancelled: 0, unknown: 0 },
+  };
+  const event = (extra: Partial<WatchEvent>): WatchEvent => ({
+    type: 'wait',
+    provider: 'eachlabs',
+    executionId: 'e1',
+    at: T0,
+    delayMs: 0,
+    reason: 'policy',
+    ...extra,
+  });
+
+  it('shows "waiting for budget (next in 12 s)" and "retrying (503, 2/5)" on the watch’s line until it polls fine', () => {
+    const b = new Board({ title: 'runwatch', expected: 1, now: () => T0 });
+    const [u] = updates(snapshot('e1', 'running', [step('parse', 'running', 0)]));
+    b.apply(u!, progressOf, all);
+    const line = () => b.frame({ columns: 120, rows: 20 }).find((l) => l.includes(' e1 '))!;
+    b.note(event({ type: 'wait', reason: 'budget', delayMs: 11_200 }));
+    expect(line()).toContain('waiting for budget (next in 12 s)');
+    b.note(event({ type: 'poll', outcome: 'error', status: 503 }));
+    b.note(event({ type: 'retry', reason: 'hint', delayMs: 3_000, status: 503, attempt: 2, maxRetries: 5 }));
+    expect(line()).toContain('retrying (503, 2/5)');
+    b.note(event({ type: 'poll', outcome: 'ok' }));
+    expect(line()).not.toMatch(/retrying|waiting/);
+    b.note(event({ executionId: 'unknown-one', type: 'wait', reason: 'budget', delayMs: 1_000 }));
+    expect(b.frame({ columns: 120, rows: 20 }).join('\n')).not.toContain('waiting');
   });
 });
