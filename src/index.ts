@@ -58,6 +58,13 @@ export { progress, type Progress } from './operators/progress.js';
 export { mergeExecutions, type MergeExecutionsOptions } from './operators/merge-executions.js';
 export { aggregateProgress, type AggregateProgress } from './operators/aggregate-progress.js';
 export { waitForTerminal } from './operators/wait-for-terminal.js';
+export {
+  fromRelay,
+  type EventSourceConstructor,
+  type EventSourceLike,
+  type FromRelayOptions,
+  type RelayEvent,
+} from './relay/from-relay.js';
 export type { ErrorDetails } from './transport/http.js';
 export type { Endpoint, ProviderAdapter, ProviderRequest, Schema, SchemaIssue } from './providers/adapter.js';
 export {
