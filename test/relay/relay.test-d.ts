@@ -1,7 +1,8 @@
 // What users see: the browser's EventSource and the eventsource package's both fit fromRelay,
-// every provider client fits the relay, and the Node adapter fits node:http.
+// every provider client fits the relay, and the Node adapter fits node:http and Express.
 import { createServer, type RequestListener } from 'node:http';
 import { EventSource as NodeEventSource } from 'eventsource';
+import type { RequestHandler } from 'express';
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
@@ -38,7 +39,7 @@ describe('createRelay types', () => {
     expectTypeOf<{ get(id: string): Promise<ExecutionSnapshot> }>().not.toMatchTypeOf<RelayClient>();
   });
 
-  it('hands authorize the request and the reference, and fits node:http', () => {
+  it('hands authorize the request and the reference, and fits node:http and Express', () => {
     const relay = createRelay({
       clients: { eachlabs: eachlabs({ apiKey: 'k' }) },
       authorize: (request, ref) => {
@@ -49,6 +50,9 @@ describe('createRelay types', () => {
     });
     expectTypeOf(relay).toEqualTypeOf<Relay>();
     expectTypeOf(relay.node).toMatchTypeOf<RequestListener>();
+    // Express's own handler type (app.use would also take any one-argument function, as an error handler).
+    expectTypeOf(relay.node).toMatchTypeOf<RequestHandler>();
+    expectTypeOf(relay.fetch).not.toMatchTypeOf<RequestHandler>();
     expectTypeOf(relay.fetch).toEqualTypeOf<(request: Request) => Promise<Response>>();
     createServer(relay.node);
   });
