@@ -10,7 +10,9 @@ export default defineConfig([
     entry: ['src/**/*.ts', '!src/cli/**', '!src/**/*.md'],
     format: ['esm'],
     bundle: false,
-    dts: { entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' } },
+    dts: {
+      entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'server/index': 'src/server/index.ts' },
+    },
     sourcemap: true,
     clean: false,
     target: 'es2022',
@@ -19,7 +21,7 @@ export default defineConfig([
   },
   // CommonJS, one file per entry: require() users do not tree-shake anyway.
   {
-    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'server/index': 'src/server/index.ts' },
     format: ['cjs'],
     dts: true,
     sourcemap: true,

@@ -7,10 +7,11 @@
 //   npm run check:package -- --no-build   reuse the dist/ already built
 //
 // attw runs with `--profile node16`: TypeScript's legacy `node10` resolution ignores
-// `exports`, so it cannot see the `runwatch/testing` subpath; the supported resolutions
-// (node16 from CJS and ESM, bundler) are all checked.
+// `exports`, so it cannot see the `runwatch/testing` and `runwatch/server` subpaths; the
+// supported resolutions (node16 from CJS and ESM, bundler) are all checked. Every file that
+// package.json's `exports` names must be in the tarball, whichever the entry.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +65,19 @@ try {
   if (strays.length > 0) {
     console.error(`✖ unexpected files in the tarball:\n  ${strays.join('\n  ')}`);
     failed++;
+  }
+  const exported = [];
+  const walk = (target) => {
+    if (typeof target === 'string') exported.push(target.replace(/^\.\//, ''));
+    else if (target && typeof target === 'object') Object.values(target).forEach(walk);
+  };
+  walk(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports);
+  const absent = exported.filter((file) => !files.includes(file));
+  if (absent.length > 0) {
+    console.error(`✖ files named by \`exports\` missing from the tarball:\n  ${absent.join('\n  ')}`);
+    failed++;
+  } else {
+    console.log(`✔ exports: all ${exported.length} files named are in the tarball`);
   }
   if (run('publint', bin('publint'), ['run', tarball, '--strict']) !== 0) failed++;
   if (run('attw', bin('attw'), [tarball, '--profile', 'node16']) !== 0) failed++;

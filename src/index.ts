@@ -62,6 +62,13 @@ export {
   type AggregateProgressOptions,
 } from './operators/aggregate-progress.js';
 export { waitForTerminal } from './operators/wait-for-terminal.js';
+export {
+  fromRelay,
+  type EventSourceConstructor,
+  type EventSourceLike,
+  type FromRelayOptions,
+  type RelayEvent,
+} from './relay/from-relay.js';
 export type { ErrorDetails } from './transport/http.js';
 export type { Endpoint, ProviderAdapter, ProviderRequest, Schema, SchemaIssue } from './providers/adapter.js';
 export {

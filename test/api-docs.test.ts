@@ -6,7 +6,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const entries = [join(root, 'src/index.ts'), join(root, 'src/testing/index.ts')];
+const entries = [join(root, 'src/index.ts'), join(root, 'src/testing/index.ts'), join(root, 'src/server/index.ts')];
 
 /** The functions among the exports whose @param or @returns tags are missing. */
 function functionsWithoutTags(checker: ts.TypeChecker, name: string, symbol: ts.Symbol): string[] {
@@ -64,7 +64,8 @@ function undocumented(): string[] {
       const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
       const declarations = symbol.declarations ?? [];
       const hasExample = declarations.some((d) => ts.getJSDocTags(d).some((tag) => tag.tagName.text === 'example'));
-      const where = `${entry.endsWith('testing/index.ts') ? 'runwatch/testing' : 'runwatch'}: ${exported.name}`;
+      const subpath = /(testing|server)\/index\.ts$/.exec(entry)?.[1];
+      const where = `${subpath === undefined ? 'runwatch' : `runwatch/${subpath}`}: ${exported.name}`;
       if (!hasExample) missing.push(`${where}: @example`);
       missing.push(...functionsWithoutTags(checker, where, symbol));
     }

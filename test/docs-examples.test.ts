@@ -131,6 +131,7 @@ describe('@example blocks', () => {
         paths: {
           runwatch: [join(srcDir, 'index.ts')],
           'runwatch/testing': [join(srcDir, 'testing', 'index.ts')],
+          'runwatch/server': [join(srcDir, 'server', 'index.ts')],
         },
       },
       include: ['*.ts'],
@@ -182,7 +183,7 @@ describe('@example blocks', () => {
     const library = examples.filter((example) => !/^src\/(cli|internal)\//.test(example.source));
     const offenders = library.flatMap((example) => {
       const problems: string[] = [];
-      if (!/from '(runwatch|runwatch\/testing)'/.test(example.code)) problems.push("does not import from 'runwatch'");
+      if (!/from 'runwatch(\/testing|\/server)?'/.test(example.code)) problems.push("does not import from 'runwatch'");
       const last = example.code.trimEnd().split('\n').at(-1) ?? '';
       if (!/^\s*\/\/ Logs:/.test(last)) problems.push('does not end with a `// Logs: ...` line');
       return problems.map((problem) => `${example.source}:${example.line}: ${problem}`);

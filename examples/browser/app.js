@@ -1,15 +1,7 @@
 // The browser example's script: plain ES modules, resolved by the import map in index.html.
-// It starts one workflow on each provider of a runwatch simulator and renders every step live.
-import {
-  aggregateProgress,
-  datalab,
-  eachlabs,
-  mergeExecutions,
-  modelslab,
-  progress,
-  statusChanges,
-  stepChanges,
-} from 'runwatch';
+// It watches, through the relay its server mounts at /relay/, the executions the server
+// started, and renders every step live. The page holds no API key: the server does.
+import { aggregateProgress, fromRelay, mergeExecutions, progress, statusChanges, stepChanges } from 'runwatch';
 import { EMPTY, catchError, ignoreElements, merge, share, tap } from 'rxjs';
 
 /** The text inside a step's round mark; running and waiting steps are drawn by CSS alone. */
@@ -21,68 +13,24 @@ const summary = document.getElementById('summary');
 const done = document.getElementById('done');
 const notice = document.getElementById('notice');
 
-// The simulator's address and key come in the fragment, which no server ever receives; take
-// them out of the address bar at once so they are not shared with a copied link.
-const params = new URLSearchParams(location.hash.slice(1));
-const simulator = params.get('sim');
-const apiKey = params.get('key');
-if (location.hash !== '') history.replaceState(null, '', location.pathname + location.search);
-
-if (simulator === null || apiKey === null) {
+start().catch((error) => {
   notice.hidden = false;
-  notice.innerHTML =
-    'Open this page with a simulator address and key in the fragment: ' +
-    '<code>index.html#sim=http://127.0.0.1:PORT&amp;key=KEY</code>. ' +
-    'The comment at the top of index.html says how to start one.';
-} else {
-  start(simulator, apiKey).catch((error) => {
+  notice.textContent = `Could not start: ${error instanceof Error ? error.message : String(error)}`;
+  console.error(error);
+});
+
+/** Asks the server what to watch, then renders each execution until every one has ended. */
+async function start() {
+  const response = await fetch('/api/executions');
+  if (!response.ok) {
     notice.hidden = false;
-    notice.textContent = `Could not start: ${error instanceof Error ? error.message : String(error)}`;
-    console.error(error);
-  });
-}
-
-/**
- * Starts the runs and renders them until every one has ended.
- * @param {string} simulatorUrl - e.g. `http://127.0.0.1:PORT`.
- * @param {string} key - the simulator's API key.
- */
-async function start(simulatorUrl, key) {
-  // The simulator's index page lists where each provider API lives on it.
-  const response = await fetch(new URL('/', simulatorUrl));
-  if (!response.ok) throw new Error(`the simulator at ${simulatorUrl} answered ${response.status}`);
-  const { baseUrls } = await response.json();
-
-  // The simulator enforces no request limits and its executions last seconds, so the budgets
-  // are off and polling is brisk. Against the real APIs keep the defaults: ModelsLab allows
-  // 10 requests a minute per workflow, and its workflows run for minutes.
-  const common = { apiKey: key, rateLimit: false, backoff: { initialDelayMs: 250, maxDelayMs: 1_000 } };
-  const ml = modelslab({ ...common, baseUrl: baseUrls.modelslab });
-  const el = eachlabs({ ...common, api: 'current', baseUrl: baseUrls.eachlabsCurrent });
-  const dl = datalab({ ...common, baseUrl: baseUrls.datalab });
-
-  const runs = [
-    {
-      provider: 'ModelsLab',
-      title: 'Lighthouse at dusk',
-      start: () => ml.runAndWatch('wf-lighthouse', { prompt: 'a lighthouse at dusk, oil painting' }),
-    },
-    {
-      provider: 'EachLabs',
-      title: 'Mountain poster',
-      start: () =>
-        el.runAndWatch('50741f40-8621-4d46-8a91-dff4d873be98', {
-          inputs: { prompt: 'A majestic mountain landscape' },
-          versionId: 'v1',
-        }),
-    },
-    {
-      provider: 'Datalab',
-      title: 'Invoice extraction',
-      start: () => dl.runAndWatch(42, { type: 'single_file', file_url: 'https://example.com/invoice.pdf' }),
-    },
-  ];
-
+    notice.innerHTML =
+      'This page needs its server, which holds the keys and mounts the relay: ' +
+      '<code>npm run build &amp;&amp; node examples/browser/server.mjs</code>, then open the address it prints.';
+    return;
+  }
+  /** @type {{ provider: string, title: string, url: string }[]} */
+  const runs = await response.json();
   mergeExecutions(runs.map(watchRun))
     .pipe(aggregateProgress())
     .subscribe({
@@ -96,12 +44,12 @@ async function start(simulatorUrl, key) {
 
 /**
  * Adds a card for a run and returns its updates, rendering them on the way through.
- * @param {{ provider: string, title: string, start: () => import('rxjs').Observable<any> }} run
+ * @param {{ provider: string, title: string, url: string }} run
  */
 function watchRun(run) {
   const view = createCard(run);
-  // One run, several views of it: share() so that the subscriptions below start it once.
-  const updates = run.start().pipe(share());
+  // One run, several views of it: share() so that the subscriptions below open one stream.
+  const updates = fromRelay(run.url).pipe(share());
   const rendering = merge(
     updates.pipe(stepChanges(), tap(view.step)),
     updates.pipe(statusChanges(), tap(view.status)),

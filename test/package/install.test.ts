@@ -42,8 +42,10 @@ const RUNWATCH_EXPORTS = [
   'ExecutionFailedError',
   'ConfigError',
   'isRunwatchError',
+  'fromRelay',
 ];
 const TESTING_EXPORTS = ['startSimulator'];
+const SERVER_EXPORTS = ['createRelay'];
 
 /**
  * The imports of `entry` and of every file it reaches, whichever the kind (static, dynamic,
@@ -187,8 +189,14 @@ describe('the packed package', () => {
     expect(missing, `missing from 'runwatch/testing' (${how}): ${missing.join(', ')}`).toEqual([]);
   });
 
+  it.each(['import', 'require'] as const)("exposes 'runwatch/server' through %s", (how) => {
+    const names = exportsOf('runwatch/server', how);
+    const missing = SERVER_EXPORTS.filter((name) => names[name] !== 'function');
+    expect(missing, `missing from 'runwatch/server' (${how}): ${missing.join(', ')}`).toEqual([]);
+  });
+
   it('offers the same names to import and require', () => {
-    for (const specifier of ['runwatch', 'runwatch/testing']) {
+    for (const specifier of ['runwatch', 'runwatch/testing', 'runwatch/server']) {
       const esm = Object.keys(exportsOf(specifier, 'import')).filter((k) => k !== 'default');
       const cjs = Object.keys(exportsOf(specifier, 'require')).filter((k) => k !== 'default' && k !== '__esModule');
       expect(cjs.sort(), specifier).toEqual(esm.sort());
@@ -218,6 +226,28 @@ watchExecution({ id: 'e1', fetchSnapshot: async () => snapshot })
     expect(nodeIn(['--input-type=commonjs', '-e', script])).toEqual(['execution-status:completed']);
   });
 
+  // The relay from the installed package, both ways: a route it does not know is a JSON 404.
+  it.each([
+    [
+      'import',
+      "import { createRelay } from 'runwatch/server'; import { eachlabs } from 'runwatch';",
+      '--input-type=module',
+    ],
+    [
+      'require',
+      "const { createRelay } = require('runwatch/server'); const { eachlabs } = require('runwatch');",
+      '--input-type=commonjs',
+    ],
+  ])('answers a request with the relay through %s', (_, load, flag) => {
+    const script = `${load}
+const relay = createRelay({ clients: { eachlabs: eachlabs({ apiKey: 'k' }) }, authorize: () => true });
+relay.fetch(new Request('http://relay.test/replicate/1')).then(async (res) => console.log(JSON.stringify([res.status, await res.json()])));`;
+    expect(nodeIn([flag, '-e', script])).toEqual([
+      404,
+      { error: { status: 404, message: 'Unknown provider "replicate"; this relay serves "eachlabs"' } },
+    ]);
+  });
+
   it('ships the runwatch command with its shebang', () => {
     const main = join(consumer, 'node_modules', 'runwatch', 'dist', 'cli', 'main.js');
     expect(readFileSync(main, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
@@ -231,5 +261,14 @@ watchExecution({ id: 'e1', fetchSnapshot: async () => snapshot })
       join('dist', 'index.js'),
     );
     expect(builtins, `Node built-ins reachable from dist/index.js:\n${builtins.join('\n')}`).toEqual([]);
+  });
+
+  // The relay runs in any Fetch-API runtime (Deno, Bun, workers, edge functions): its Node
+  // adapter works on the objects it is handed and imports nothing of Node.
+  it('keeps the server entry free of Node built-ins', async () => {
+    const entry = join(consumer, 'node_modules', 'runwatch', 'dist', 'server', 'index.js');
+    const { files, builtins } = await nodeBuiltinImports(entry);
+    expect(files.length).toBeGreaterThan(1);
+    expect(builtins, `Node built-ins reachable from dist/server/index.js:\n${builtins.join('\n')}`).toEqual([]);
   });
 });
