@@ -110,7 +110,8 @@ describe('the built command', () => {
   });
 });
 
-describe.concurrent('runwatch (built, as a child process)', () => {
+// Each test spawns node and a simulator, all at once: on a busy 2-core machine that took over 20 s.
+describe.concurrent('runwatch (built, as a child process)', { timeout: 60_000 }, () => {
   it('answers --help on every command and --version, exit 0', async () => {
     const [main, demo, watch, run, version] = await Promise.all([
       cli(['--help']),
