@@ -1,11 +1,74 @@
 // Small pure helpers every normalizer uses: one way to read a time, a status, an optional field.
 
+/**
+ * Timestamps already read: a watch reads the same ones poll after poll, and a hit costs no
+ * parse and no new string. Bounded: emptied when full.
+ */
+const readTimes = new Map<string, string>();
+const READ_TIMES_MAX = 1024;
+
 /** Reads a timestamp as ISO 8601 UTC; a zone-less one (Datalab's) is taken as UTC. */
 export function toIsoUtc(value: string | null | undefined): string | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  if (typeof value !== 'string') return undefined;
+  const known = readTimes.get(value);
+  if (known !== undefined) return known;
+  const iso = canonical(value) ?? parseTime(value);
+  if (iso !== undefined) {
+    if (readTimes.size >= READ_TIMES_MAX) readTimes.clear();
+    readTimes.set(value, iso);
+  }
+  return iso;
+}
+
+function parseTime(value: string): string | undefined {
+  if (value.trim() === '') return undefined;
   const zoneless = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value.trim());
   const ms = Date.parse(zoneless ? `${value.trim().replace(' ', 'T')}Z` : value);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/**
+ * The timestamps providers send (`2025-12-04T11:48:10Z`, Datalab's zone-less
+ * `2025-10-22T10:00:00`, with or without a fraction), every field in range, rewritten by hand:
+ * a poll reads dozens, and Date.parse + toISOString cost a microsecond each. Anything else
+ * (a day past the month's end, which Date.parse rolls over; offsets; other forms) is
+ * `undefined` here and goes the slow way. test/providers/normalize.test.ts holds the two equal.
+ */
+function canonical(v: string): string | undefined {
+  const zoned = v.endsWith('Z');
+  const end = zoned ? v.length - 1 : v.length;
+  const t = v[10];
+  if (end < 19 || v[4] !== '-' || v[7] !== '-' || v[13] !== ':' || v[16] !== ':') return undefined;
+  if (t !== 'T' && (t !== ' ' || zoned)) return undefined;
+  const year = digits(v, 0, 4);
+  const month = digits(v, 5, 2);
+  const day = digits(v, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return undefined;
+  const [hour, minute, second] = [digits(v, 11, 2), digits(v, 14, 2), digits(v, 17, 2)];
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  let ms = '000';
+  if (end > 19) {
+    if (v[19] !== '.' || end === 20 || digits(v, 20, end - 20) < 0) return undefined;
+    ms = v.slice(20, Math.min(end, 23)).padEnd(3, '0'); // Date.parse keeps milliseconds, truncated
+  }
+  if (end === 23 && zoned && t === 'T') return v;
+  return `${v.slice(0, 10)}T${v.slice(11, 19)}.${ms}Z`;
+}
+
+/** The number written by `length` decimal digits at `start`, or -1. */
+function digits(v: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) {
+    const d = v.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+function daysIn(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
 /**
@@ -15,9 +78,22 @@ export function toIsoUtc(value: string | null | undefined): string | undefined {
  * "constructor" must not find Object.prototype's.
  */
 export function statusFrom<T extends string>(table: ReadonlyMap<string, T> | readonly T[], raw: string): T | 'unknown' {
-  const key = raw.trim().toLowerCase();
+  const key = folded(raw);
   if (Array.isArray(table)) return table.includes(key) ? (key as T) : 'unknown';
   return (table as ReadonlyMap<string, T>).get(key) ?? 'unknown';
+}
+
+const foldedStatuses = new Map<string, string>();
+
+/** `raw` trimmed and in lower case; remembered, since a provider has a handful of statuses (bounded all the same). */
+function folded(raw: string): string {
+  let key = foldedStatuses.get(raw);
+  if (key === undefined) {
+    key = raw.trim().toLowerCase();
+    if (foldedStatuses.size >= 256) foldedStatuses.clear();
+    foldedStatuses.set(raw, key);
+  }
+  return key;
 }
 
 /** A string with something in it, or `undefined`. */
