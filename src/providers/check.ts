@@ -65,24 +65,31 @@ function prefix(key: PropertyKey, issues: RawIssue[]): RawIssue[] {
 
 class StringCheck extends Check {
   readonly kind = 'string';
-  constructor(readonly minLength?: number) {
-    super();
-  }
   is(v: unknown): boolean {
-    const min = this.minLength;
-    return typeof v === 'string' && (min === undefined || v.length >= 2 * min || codePoints(v) >= min);
+    return typeof v === 'string';
   }
   run(input: unknown): Result {
-    const result =
-      typeof input === 'string' ? ok(input) : fail(input, { expected: 'string', code: 'invalid_type', input });
+    return typeof input === 'string' ? ok(input) : fail(input, { expected: 'string', code: 'invalid_type', input });
+  }
+}
+
+/** `z.string().check(z.minLength(n))`. */
+class MinLengthCheck extends StringCheck {
+  constructor(readonly minLength: number) {
+    super();
+  }
+  override is(v: unknown): boolean {
+    const min = this.minLength;
+    return typeof v === 'string' && (v.length >= 2 * min || codePoints(v) >= min);
+  }
+  override run(input: unknown): Result {
+    const result = super.run(input);
     const min = this.minLength;
     // zod runs a length check on anything with a `length` (its `when`), even after a type issue.
     const length: unknown = input == null ? undefined : (input as { length?: unknown }).length;
-    if (min !== undefined && length !== undefined) {
-      if (!((typeof input === 'string' ? codePoints(input) : (length as number)) >= min)) {
-        const origin = Array.isArray(input) ? 'array' : typeof input === 'string' ? 'string' : 'unknown';
-        result.issues.push({ origin, code: 'too_small', minimum: min, inclusive: true, input, continue: true });
-      }
+    if (length !== undefined && !((typeof input === 'string' ? codePoints(input) : (length as number)) >= min)) {
+      const origin = Array.isArray(input) ? 'array' : typeof input === 'string' ? 'string' : 'unknown';
+      result.issues.push({ origin, code: 'too_small', minimum: min, inclusive: true, input, continue: true });
     }
     return result;
   }
@@ -322,7 +329,9 @@ class ObjectCheck extends Check {
   }
 }
 
-export const string = (minLength?: number): Check => new StringCheck(minLength);
+export const string = (): Check => new StringCheck();
+/** `z.string().check(z.minLength(n))`. */
+export const minLengthString = (n: number): Check => new MinLengthCheck(n);
 export const number: Check = /* @__PURE__ */ new NumberCheck();
 export const int: Check = /* @__PURE__ */ new IntCheck();
 export const unknown: Check = /* @__PURE__ */ new UnknownCheck();

@@ -35,36 +35,16 @@ function parseTime(value: string): string | undefined {
  * `undefined` here and goes the slow way. test/providers/normalize.test.ts holds the two equal.
  */
 function canonical(v: string): string | undefined {
-  const zoned = v.endsWith('Z');
-  const end = zoned ? v.length - 1 : v.length;
-  const t = v[10];
-  if (end < 19 || v[4] !== '-' || v[7] !== '-' || v[13] !== ':' || v[16] !== ':') return undefined;
-  if (t !== 'T' && (t !== ' ' || zoned)) return undefined;
-  const year = digits(v, 0, 4);
-  const month = digits(v, 5, 2);
-  const day = digits(v, 8, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return undefined;
-  const [hour, minute, second] = [digits(v, 11, 2), digits(v, 14, 2), digits(v, 17, 2)];
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
-  let ms = '000';
-  if (end > 19) {
-    if (v[19] !== '.' || end === 20 || digits(v, 20, end - 20) < 0) return undefined;
-    ms = v.slice(20, Math.min(end, 23)).padEnd(3, '0'); // Date.parse keeps milliseconds, truncated
-  }
-  if (end === 23 && zoned && t === 'T') return v;
-  return `${v.slice(0, 10)}T${v.slice(11, 19)}.${ms}Z`;
+  const m = CANONICAL.exec(v);
+  if (m === null || (m[4] === ' ' && m[9] === 'Z')) return undefined;
+  const [, year = 0, month = 0, day = 0, , hour = 0, minute = 0, second = 0] = m.map(Number);
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  // Date.parse keeps milliseconds, truncated.
+  return `${v.slice(0, 10)}T${v.slice(11, 19)}.${(m[8] ?? '').slice(0, 3).padEnd(3, '0')}Z`;
 }
 
-/** The number written by `length` decimal digits at `start`, or -1. */
-function digits(v: string, start: number, length: number): number {
-  let n = 0;
-  for (let i = start; i < start + length; i++) {
-    const d = v.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
-}
+const CANONICAL = /^(\d{4})-(\d\d)-(\d\d)([T ])(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z?)$/;
 
 function daysIn(year: number, month: number): number {
   if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;

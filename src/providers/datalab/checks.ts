@@ -1,11 +1,11 @@
 import type { Schema, SchemaIssue } from '../adapter.js';
-import { checked, int, looseObject, nullable, optional, record, string, union } from '../check.js';
+import { checked, int, looseObject, minLengthString, nullable, optional, record, string, union } from '../check.js';
 import type { DatalabExecuteResponse, DatalabExecution } from './schema.js';
 
 // What the client validates Datalab's bodies with: schema.ts's zod schemas mirrored as checks
 // (../check.ts says why), held to them by test/providers/checks.test.ts.
 
-const Id = union(int, string(1));
+const Id = union(int, minLengthString(1));
 const Timestamp = optional(nullable(string()));
 
 const Step = looseObject({

@@ -1,11 +1,22 @@
-import { checked, int, looseObject, nullish, optional, string, union, unknown, array } from '../check.js';
+import {
+  checked,
+  int,
+  looseObject,
+  minLengthString,
+  nullish,
+  optional,
+  string,
+  union,
+  unknown,
+  array,
+} from '../check.js';
 import type { ModelsLabCancelResponse, ModelsLabExecution, ModelsLabRunResponse } from './schema.js';
 
 // What the client validates ModelsLab's bodies with: schema.ts's zod schemas mirrored as checks
 // (../check.ts says why), held to them by test/providers/checks.test.ts.
 
 const Timestamp = nullish(string());
-const Id = union(int, string(1));
+const Id = union(int, minLengthString(1));
 
 const Step = looseObject({
   name: string(),
