@@ -92,11 +92,15 @@ export function put<T, K extends keyof T>(target: T, key: K, value: T[K] | undef
  * one. A key depends only on the steps before it, so it survives later steps being appended.
  */
 export function uniqueKeys(): (id: string) => string {
-  const seen = new Map<string, number>(); // id → occurrences so far
+  const seen = new Map<string, number>(); // id → the suffix of its last key, where it repeated
   const used = new Set<string>();
   return (id) => {
-    let n = (seen.get(id) ?? 0) + 1;
-    let key = n === 1 ? id : `${id}#${n}`;
+    if (!used.has(id)) {
+      used.add(id); // the usual case: a first, unique id (its suffix is 1)
+      return id;
+    }
+    let n = (seen.get(id) ?? 1) + 1;
+    let key = `${id}#${n}`;
     while (used.has(key)) key = `${id}#${++n}`;
     seen.set(id, n);
     used.add(key);

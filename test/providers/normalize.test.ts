@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toIsoUtc } from '../../src/providers/normalize.js';
+import { toIsoUtc, uniqueKeys } from '../../src/providers/normalize.js';
 
 /** toIsoUtc as it was before its fast path: Date.parse for everything. */
 function reference(value: string | null | undefined): string | undefined {
@@ -66,6 +66,33 @@ describe('toIsoUtc', () => {
         expect(toIsoUtc(value)).toBe(reference(value));
       }),
       { numRuns: 5000 },
+    );
+  });
+});
+
+/** uniqueKeys as it was before its fast path for a first, unique id. */
+function referenceKeys(ids: string[]): string[] {
+  const seen = new Map<string, number>();
+  const used = new Set<string>();
+  return ids.map((id) => {
+    let n = (seen.get(id) ?? 0) + 1;
+    let key = n === 1 ? id : `${id}#${n}`;
+    while (used.has(key)) key = `${id}#${++n}`;
+    seen.set(id, n);
+    used.add(key);
+    return key;
+  });
+}
+
+describe('uniqueKeys', () => {
+  it('gives the keys it always gave, repeats and literal suffixes included', () => {
+    const id = fc.constantFrom('a', 'b', 'a#2', 'a#3', 'a#2#2', 'b#2');
+    fc.assert(
+      fc.property(fc.array(id, { maxLength: 12 }), (ids) => {
+        const keyOf = uniqueKeys();
+        expect(ids.map(keyOf)).toEqual(referenceKeys(ids));
+      }),
+      { numRuns: 2000 },
     );
   });
 });
