@@ -3,7 +3,8 @@ import { requireId, requireObject } from '../../core/options.js';
 import type { ErrorDetails } from '../../transport/http.js';
 import type { Endpoint, ProviderAdapter } from '../adapter.js';
 import { normalizeDatalab, type DatalabSnapshot } from './normalize.js';
-import { DatalabExecuteResponse, ExecutionBody, type DatalabErrorBody } from './schema.js';
+import { ExecuteBody, ExecutionBody } from './checks.js';
+import type { DatalabErrorBody, DatalabExecuteResponse } from './schema.js';
 import { nonEmpty } from '../normalize.js';
 
 const PROVIDER = 'datalab';
@@ -49,7 +50,7 @@ export const execute: Endpoint<ExecuteInput, string, DatalabExecuteResponse> = {
     path: ['workflows', workflowId, 'execute'],
     body: { input_config: inputConfig },
   }),
-  schema: DatalabExecuteResponse,
+  schema: ExecuteBody,
   read: (body) => String(body.execution_id),
 };
 

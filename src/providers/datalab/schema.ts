@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import type { Schema, SchemaIssue } from '../adapter.js';
 
 // Datalab's bodies. Loose objects: fields Datalab adds later pass through into `raw`.
 
@@ -117,47 +116,3 @@ export const DatalabErrorBody = z.looseObject({
 });
 /** The validated type of {@link DatalabErrorBody}. */
 export type DatalabErrorBody = z.output<typeof DatalabErrorBody>;
-
-interface Issue extends SchemaIssue {
-  path: PropertyKey[];
-  errors?: Issue[][];
-}
-
-/**
- * zod reports a failed union as one opaque "invalid union" issue; report the issues of the
- * branch the value was meant for instead, so the error names the field at fault.
- */
-export const ExecutionBody: Schema<DatalabExecution> = {
-  safeParse(data) {
-    const result = DatalabExecution.safeParse(data);
-    if (result.success) return result;
-    const issues = (result.error.issues as unknown as Issue[]).flatMap((issue) => narrowUnion(issue, data));
-    return { success: false, error: { issues } };
-  },
-};
-
-function narrowUnion(issue: Issue, data: unknown): Issue[] {
-  if (issue.code !== 'invalid_union' || !Array.isArray(issue.errors) || issue.errors.length === 0) return [issue];
-  const value = valueAt(data, issue.path);
-  const branch = issue.errors[unionBranch(issue.path, value)] ?? issue.errors[0]!;
-  return branch.flatMap((inner) => narrowUnion({ ...inner, path: [...issue.path, ...inner.path] }, data));
-}
-
-/** Which union member a value was meant as: a step entry with a scalar `status` is a flat step; an id that is a number is the integer. */
-function unionBranch(path: PropertyKey[], value: unknown): number {
-  if (path[0] === 'steps') {
-    const status =
-      typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['status'] : undefined;
-    return status !== undefined && (typeof status !== 'object' || status === null) ? 0 : 1;
-  }
-  return typeof value === 'number' ? 0 : 1;
-}
-
-function valueAt(data: unknown, path: PropertyKey[]): unknown {
-  let value = data;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}

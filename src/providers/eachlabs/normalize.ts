@@ -112,7 +112,8 @@ function toSteps(map: Record<string, EachLabsStepOutput> | null | undefined): St
   // Keys must be unique for diffing: a duplicated step_id gets a suffix rather than
   // silently shadowing its twin.
   const keyOf = uniqueKeys();
-  for (const [mapKey, raw] of Object.entries(map ?? {})) {
+  for (const mapKey in map) {
+    const raw = map[mapKey]!;
     const id = nonEmpty(raw.step_id) ?? mapKey;
     const step: StepSnapshot = {
       key: keyOf(id),

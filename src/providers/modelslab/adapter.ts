@@ -5,11 +5,12 @@ import type { ErrorDetails } from '../../transport/http.js';
 import type { Endpoint, ProviderAdapter } from '../adapter.js';
 import { nonEmpty } from '../normalize.js';
 import { normalizeModelsLab, type ModelsLabSnapshot } from './normalize.js';
-import {
+import { CancelBody, ExecutionBody, RunBody } from './checks.js';
+import type {
   ModelsLabCancelResponse,
+  ModelsLabErrorBody,
   ModelsLabExecution,
   ModelsLabRunResponse,
-  type ModelsLabErrorBody,
 } from './schema.js';
 
 const PROVIDER = 'modelslab';
@@ -56,7 +57,7 @@ const status: Endpoint<Ref, ModelsLabSnapshot, ModelsLabExecution> = {
     scope: ref.workflowId,
     executionId: ref.executionId,
   }),
-  schema: ModelsLabExecution,
+  schema: ExecutionBody,
   read: (body, ref) => {
     const snapshot = normalizeModelsLab(body);
     return snapshot.workflowId === undefined ? { ...snapshot, workflowId: ref.workflowId } : snapshot;
@@ -67,7 +68,7 @@ const status: Endpoint<Ref, ModelsLabSnapshot, ModelsLabExecution> = {
 export const run: Endpoint<RunInput, Ref, ModelsLabRunResponse> = {
   what: 'run response',
   request: ({ workflowId, params }) => ({ method: 'POST', path: [workflowId, 'run'], body: params, scope: workflowId }),
-  schema: ModelsLabRunResponse,
+  schema: RunBody,
   read: (body, { workflowId }) => ({ workflowId, executionId: String(body.execution_id) }),
 };
 
@@ -80,7 +81,7 @@ export const cancel: Endpoint<Ref, void, ModelsLabCancelResponse | undefined> = 
     scope: ref.workflowId,
     executionId: ref.executionId,
   }),
-  schema: ModelsLabCancelResponse,
+  schema: CancelBody,
   read: () => undefined,
   emptyOk: true,
 };
