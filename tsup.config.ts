@@ -24,7 +24,7 @@ export default defineConfig([
   // them): that made a cold `import('runwatch')` take 1.5× as long as rxjs's (bench/import.mjs).
   // Bundlers and browsers keep the per-module build above (and share zod with the app).
   {
-    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'server/index': 'src/server/index.ts' },
     outDir: 'dist/node',
     format: ['esm'],
     bundle: true,
