@@ -158,12 +158,6 @@ export class RateLimiter {
     return this.waiters.length;
   }
 
-  /** How many slots are held now: requests in flight plus ended ones still inside their hold. */
-  get held(): number {
-    this.expire(this.clock.now());
-    return this.active + this.ends.length;
-  }
-
   private expire(now: number): void {
     while (this.ends.length > 0 && this.ends[0]! <= now - this.intervalMs) this.ends.shift();
   }
