@@ -12,6 +12,9 @@
 //                      imports, so the lazily loaded cross-fetch fallback counts): the budget
 //   initialGzipBytes   with code splitting, what a browser loads up front (entry chunk and its
 //                      static imports; lazy chunks such as the cross-fetch fallback left out)
+//   relayViewerGzipBytes
+//                      a page that only watches through the relay:
+//                      import { fromRelay, untilTerminal, stepChanges, progress } from 'runwatch'
 //   zodMiniGzipBytes / zodClassicGzipBytes
 //                      the same tiny schema bundled with `zod/mini` and with classic `zod`,
 //                      in the same run: what the choice of mini saves
@@ -119,6 +122,11 @@ export const Execution = z.looseObject({
 });
 export const parse = (body) => Execution.safeParse(body);
 `;
+const VIEWER = ['fromRelay', 'untilTerminal', 'stepChanges', 'progress'].filter((name) => name in exported);
+const viewer = await bundle(`import { ${VIEWER.join(', ')} } from 'runwatch';\nexport { ${VIEWER.join(', ')} };\n`, {
+  external: ['rxjs'],
+});
+
 const mini = await bundle(`import * as z from 'zod/mini';\n${schema((s) => `z.optional(${s})`)}`);
 const classic = await bundle(`import * as z from 'zod';\n${schema((s) => `${s}.optional()`)}`);
 
@@ -137,6 +145,7 @@ const report = {
   budgetBytes: BUDGET_BYTES,
   goalBytes: GOAL_BYTES,
   stretchGoalBytes: STRETCH_GOAL_BYTES,
+  relayViewerGzipBytes: viewer.total,
   zodMiniGzipBytes: mini.total,
   zodClassicGzipBytes: classic.total,
   initialGzipBytes: split.initial,
