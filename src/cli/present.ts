@@ -1,6 +1,7 @@
 import { Board, createRenderer } from './display.js';
 import { errorLine, follow, type Outcome, type Target } from './follow.js';
 import type { Output } from './io.js';
+import { stringifyJson } from '../internal/json.js';
 
 /**
  * How to show the watches.
@@ -58,7 +59,7 @@ export async function present(
       targets,
       {
         update: (update) => {
-          for (const change of update.changes) output.out(JSON.stringify(change));
+          for (const change of update.changes) output.out(stringifyJson(change));
         },
         error: () => {},
       },

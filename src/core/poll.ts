@@ -1,7 +1,7 @@
 import { Observable, type Subscription } from 'rxjs';
 import { backoffDelay, clampHint } from './backoff.js';
 import { diff } from './diff.js';
-import { ConfigError, TimeoutError } from './errors.js';
+import { ConfigError, ResponseValidationError, TimeoutError } from './errors.js';
 import { isRunwatchError } from './error-guards.js';
 import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from './model.js';
 import { resolveWatchOptions, type ResolvedWatch, type WatchOptions } from './watch-options.js';
@@ -66,13 +66,25 @@ export function pollLoop<T, U>(
   config: LoopConfig,
 ): Observable<U> {
   return new Observable<U>((subscriber) => {
-    const { policy, scheduler, random, maxWaitMs } = config;
+    const { policy, maxWaitMs, provider } = config;
     const track = tracker();
     let quietPolls = 0; // polls since the last update
     let failures = 0; // failed requests in a row
     let inFlight: AbortController | undefined;
     let timer: Subscription | undefined;
     let deadline: Subscription | undefined;
+
+    // A user's `random` or `scheduler` that throws ends the watch with a ConfigError naming it.
+    const user = <R>(option: 'random' | 'scheduler', run: () => R): R => {
+      try {
+        return run();
+      } catch (cause) {
+        throw new ConfigError(`\`${option}\` threw`, { option, provider, cause });
+      }
+    };
+    const random = (): number => user('random', config.random);
+    const schedule = (work: () => void, delay: number): Subscription =>
+      user('scheduler', () => config.scheduler.schedule(work, delay));
 
     const poll = (): void => {
       const controller = new AbortController();
@@ -84,9 +96,20 @@ export function pollLoop<T, U>(
         pending = Promise.reject(error);
       }
       pending.then(
-        (value) => subscriber.closed || onValue(value),
-        (error: unknown) => subscriber.closed || onError(error),
+        (value) => settle(onValue, value),
+        (error: unknown) => settle(onError, error),
       );
+    };
+
+    // Nothing thrown while handling an answer escapes as an unhandled rejection: it ends the
+    // stream. After unsubscribing, nothing runs at all.
+    const settle = <A>(handle: (arg: A) => void, arg: A): void => {
+      if (subscriber.closed) return;
+      try {
+        handle(arg);
+      } catch (error) {
+        subscriber.error(error);
+      }
     };
 
     const onValue = (value: T): void => {
@@ -109,16 +132,16 @@ export function pollLoop<T, U>(
     };
 
     const next = (delay: number): void => {
-      if (!subscriber.closed) timer = scheduler.schedule(poll, delay);
+      if (!subscriber.closed) timer = schedule(poll, delay);
     };
 
     if (maxWaitMs !== undefined) {
-      deadline = scheduler.schedule(() => {
+      deadline = schedule(() => {
         subscriber.error(
           new TimeoutError(`Execution ${config.id} did not reach a terminal status within ${maxWaitMs} ms`, {
             phase: 'watch',
             executionId: config.id,
-            provider: config.provider,
+            provider,
           }),
         );
       }, maxWaitMs);
@@ -133,11 +156,33 @@ export function pollLoop<T, U>(
   });
 }
 
+/**
+ * Checks what a source returned before the engine reads it: anything that is not an
+ * {@link ExecutionSnapshot} (no `steps` array, a step without a key or status) is a
+ * {@link ResponseValidationError} naming the field, never a TypeError inside the engine.
+ */
+export function checkSnapshot(value: unknown): void {
+  const s = value as Partial<ExecutionSnapshot> | null | undefined;
+  const bad =
+    typeof s?.status !== 'string'
+      ? 'status'
+      : Array.isArray(s.steps) &&
+          s.steps.every((step) => typeof step?.key === 'string' && typeof step.status === 'string')
+        ? undefined
+        : 'steps';
+  if (bad !== undefined) {
+    throw new ResponseValidationError(`The source returned no ExecutionSnapshot (at ${bad})`, {
+      issues: [{ path: [bad], message: 'expected an ExecutionSnapshot', code: 'invalid_type' }],
+    });
+  }
+}
+
 /** Diffs each snapshot against the last one (or `since`): one update per poll that changed something. */
 export function executionTracker<S extends ExecutionSnapshot>(since: S | undefined): Tracker<S, ExecutionUpdate<S>> {
   let previous = since;
   return {
     fold(snapshot) {
+      checkSnapshot(snapshot);
       const changes = diff(previous, snapshot);
       const before = previous;
       previous = snapshot;
