@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { diff } from './diff.js';
+import { baseline, diff } from './diff.js';
 import { ConfigError } from './errors.js';
 import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from './model.js';
 import { checkSnapshot, checkSource, pollLoop, type Tracker } from './poll.js';
@@ -47,7 +47,7 @@ export function listTracker<S extends ExecutionSnapshot>(): Tracker<S[], Executi
         const changes = diff(previous, snapshot);
         if (changes.length === 0) continue;
         open += (isTerminal(snapshot.status) ? 0 : 1) - (previous === undefined || isTerminal(previous.status) ? 0 : 1);
-        last.set(snapshot.executionId, snapshot);
+        last.set(snapshot.executionId, baseline(previous, snapshot));
         updates.push({ snapshot, previous, changes });
       }
       return { updates, done: last.size > 0 && open === 0 };

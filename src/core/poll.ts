@@ -1,6 +1,6 @@
 import { Observable, type Subscription } from 'rxjs';
 import { backoffDelay, clampHint } from './backoff.js';
-import { diff } from './diff.js';
+import { baseline, diff } from './diff.js';
 import { ConfigError, ResponseValidationError, TimeoutError } from './errors.js';
 import { isRunwatchError } from './error-guards.js';
 import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from './model.js';
@@ -177,7 +177,11 @@ export function checkSnapshot(value: unknown): void {
   }
 }
 
-/** Diffs each snapshot against the last one (or `since`): one update per poll that changed something. */
+/**
+ * Diffs each snapshot against the last one (or `since`): one update per poll that changed
+ * something. The baseline keeps what a body left out ({@link baseline}), so a step that
+ * vanishes from one body is neither announced twice nor loses a transition.
+ */
 export function executionTracker<S extends ExecutionSnapshot>(since: S | undefined): Tracker<S, ExecutionUpdate<S>> {
   let previous = since;
   return {
@@ -185,7 +189,7 @@ export function executionTracker<S extends ExecutionSnapshot>(since: S | undefin
       checkSnapshot(snapshot);
       const changes = diff(previous, snapshot);
       const before = previous;
-      previous = snapshot;
+      previous = baseline(previous, snapshot);
       return {
         updates: changes.length > 0 ? [{ snapshot, previous: before, changes }] : [],
         done: isTerminal(snapshot.status),
