@@ -7,7 +7,8 @@ import type { ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
 import { checkKeys, fail, optionalSignal, readOptions, readSignal, requireObject } from '../core/options.js';
 import { executionTracker, pollLoop } from '../core/poll.js';
 import { resolveWatchOptions, type ResolvedWatch, type WatchOptions } from '../core/watch-options.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, HttpClient, parseHttpUrl } from '../transport/http.js';
+import { parseHttpUrl } from '../transport/checks.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, HttpClient } from '../transport/http.js';
 import type { Endpoint, ProviderAdapter } from './adapter.js';
 import { parseWith } from './parse.js';
 
@@ -41,10 +42,17 @@ export interface ClientOptions {
   /** The backoff for every watch of this client; a watch's own `backoff` overrides it field by field. */
   backoff?: BackoffOptions;
   /**
-   * How long one request may take, in ms, before it is aborted and retried.
+   * How long one request may take, in ms, headers and body together, before it is aborted and
+   * retried (a {@link TimeoutError}).
    * @defaultValue 30000
    */
   requestTimeoutMs?: number;
+  /**
+   * The largest response body read, in bytes. A larger one is not read into memory: it is a
+   * {@link ResponseValidationError} whose issue has the code `too_big`, not retried.
+   * @defaultValue 8388608 (8 MiB)
+   */
+  maxBodyBytes?: number;
   /**
    * The request budget shared by all watches of this client; `false` turns it off.
    * @defaultValue the provider's documented limit (ModelsLab 10 per minute per workflow, Datalab 200 per minute, EachLabs none)
@@ -60,6 +68,7 @@ const CLIENT_OPTION_KEYS: readonly string[] = [
   'headers',
   'backoff',
   'requestTimeoutMs',
+  'maxBodyBytes',
   'rateLimit',
 ];
 
@@ -241,6 +250,7 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     headers: o.headers,
     fetch: o.fetch,
     requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    maxBodyBytes: o.maxBodyBytes,
     readError: (body) => adapter.readError(body),
     isErrorBody: adapter.isErrorBody?.bind(adapter),
     defaultRetryAfterMs: adapter.rateLimitWaitMs,
@@ -261,9 +271,10 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
   ): Promise<Out> => {
     const request = endpoint.request(input);
     await budget(request.scope ?? '', signal);
-    const response = await http.request({ ...request, signal });
+    const response = await http.request({ ...request, signal, emptyOk: endpoint.emptyOk });
     const context = { provider, what: endpoint.what, executionId: request.executionId, status: response.status };
-    if (response.body === undefined && endpoint.emptyOk === true) return endpoint.read(undefined as Body, input);
+    // `undefined` only for an empty body the endpoint accepts: the transport retries any other.
+    if (response.body === undefined) return endpoint.read(undefined as Body, input);
     return endpoint.read(parseWith(endpoint.schema, response.body, context), input);
   };
 
