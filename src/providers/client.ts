@@ -1,4 +1,4 @@
-import { defer, finalize, from, switchMap, type Observable } from 'rxjs';
+import { catchError, defer, finalize, from, isObservable, switchMap, throwError, type Observable } from 'rxjs';
 import { layerBackoff, type BackoffOptions } from '../core/backoff.js';
 import { RateLimiter, resolveRateLimit, type RateLimitOptions } from '../core/budget.js';
 import { ConfigError } from '../core/errors.js';
@@ -9,6 +9,7 @@ import { executionTracker, pollLoop } from '../core/poll.js';
 import { resolveWatchOptions, type ResolvedWatch, type WatchOptions } from '../core/watch-options.js';
 import { parseHttpUrl } from '../transport/checks.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, HttpClient } from '../transport/http.js';
+import { redactError } from '../transport/redact.js';
 import type { Endpoint, ProviderAdapter } from './adapter.js';
 import { parseWith } from './parse.js';
 
@@ -228,6 +229,42 @@ export interface Client<Ref, S extends ExecutionSnapshot, RefIn = Ref> {
  * ```
  */
 export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
+  adapter: ProviderAdapter<Ref, S, RefIn>,
+  options: ClientOptions,
+): Client<Ref, S, RefIn> {
+  return keyFree(options, () => buildClient(adapter, options));
+}
+
+/**
+ * Makes `make()` and every method of what it returns key-free: whatever they throw, reject or
+ * error with is scrubbed of the key ({@link redactError}) on its way out, a `ConfigError` that
+ * echoes a key passed in the wrong option included. The client's one exit for errors.
+ */
+export function keyFree<T extends object>(options: unknown, make: () => T): T {
+  const key = typeof options === 'string' ? options : (options as { apiKey?: unknown } | null | undefined)?.apiKey;
+  const redact = (error: unknown): unknown => redactError(error, typeof key === 'string' ? [key] : []);
+  const run = (fn: () => unknown): unknown => {
+    try {
+      const result = fn();
+      return isObservable(result)
+        ? result.pipe(catchError((e: unknown) => throwError(() => redact(e))))
+        : result instanceof Promise
+          ? result.catch((e: unknown) => Promise.reject(redact(e)))
+          : result;
+    } catch (error) {
+      throw redact(error);
+    }
+  };
+  const made = run(make) as Record<string, unknown>;
+  for (const [name, method] of Object.entries(made)) {
+    if (typeof method === 'function')
+      made[name] = (...args: unknown[]) => run(() => (method as (...a: unknown[]) => unknown)(...args));
+  }
+  return made as T;
+}
+
+/** {@link createClient} without the scrubbing exit: for the provider factories, which add their own. */
+export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
   adapter: ProviderAdapter<Ref, S, RefIn>,
   options: ClientOptions,
 ): Client<Ref, S, RefIn> {

@@ -14,7 +14,7 @@ import { MAX_TIMER_MS } from '../core/backoff.js';
 import { DEFAULT_MAX_BODY_BYTES, readText } from './body.js';
 import { parseBaseUrl } from './checks.js';
 import { abortError, defaultFetch, type FetchLike } from './fetch.js';
-import { scrub } from './redact.js';
+import { redactError, scrub } from './redact.js';
 
 export type { FetchLike } from './fetch.js';
 
@@ -98,7 +98,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  * The transport every provider shares: builds the URL, attaches auth for the provider's own
  * origin only and follows no redirect, bounds each whole request (headers and body) by a
  * timeout and each body by a size cap, parses JSON and turns failures into the error tree,
- * with every secret scrubbed from messages, fields and causes.
+ * with every secret scrubbed from bodies, messages, fields and causes.
  */
 export class HttpClient {
   readonly provider: string;
@@ -137,50 +137,54 @@ export class HttpClient {
    * is refused, never followed: the key goes to `baseUrl`'s origin only, and a body from
    * elsewhere is not the provider's.
    */
-  async request(req: HttpRequest): Promise<HttpResponse> {
-    const url = this.url(req.path, req.query);
-    const method = req.method ?? 'GET';
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (url.origin === this.baseUrl.origin) Object.assign(headers, this.options.headers, this.options.authHeaders);
-    let body: string | undefined;
-    if (req.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      try {
-        body = JSON.stringify(req.body);
-      } catch {
-        throw new ConfigError('Expected a JSON-serializable body', { option: 'body', provider: this.provider });
+  request(req: HttpRequest): Promise<HttpResponse> {
+    return this.redacted(async () => {
+      const url = this.url(req.path, req.query);
+      const method = req.method ?? 'GET';
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (url.origin === this.baseUrl.origin) Object.assign(headers, this.options.headers, this.options.authHeaders);
+      let body: string | undefined;
+      if (req.body !== undefined) {
+        headers['content-type'] = 'application/json';
+        try {
+          body = JSON.stringify(req.body);
+        } catch {
+          throw new ConfigError('Expected a JSON-serializable body', { option: 'body', provider: this.provider });
+        }
       }
-    }
-    const init: RequestInit = { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) };
-    const { response, text } = await this.exchange(url, init, req);
-    return this.read(response, text, req, url);
+      const init: RequestInit = { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) };
+      const { response, text } = await this.exchange(url, init, req);
+      return this.read(response, text, req, url);
+    });
   }
 
   /**
    * Fetches a URL of another origin (a presigned output): no API key, no provider headers.
    * Returns the parsed JSON when the content type says JSON, the text otherwise.
    */
-  async download(url: URL, ctx: Context): Promise<unknown> {
-    const { provider } = this;
-    const { response, text } = await this.exchange(url, { headers: { accept: 'application/json, */*' } }, ctx);
-    const { status, ok } = response;
-    const fields = { provider, executionId: ctx.executionId, retryable: false };
-    if (!ok) {
-      const why =
-        status === 403 || status === 404
-          ? `URL has expired or is gone (HTTP ${status}); fetch the execution again for a fresh one`
-          : `download failed (HTTP ${status})`;
-      throw errorFromStatus(status, this.scrub(`${provider}: output ${why}`), fields);
-    }
-    if (!/\bjson\b/i.test(response.headers.get('content-type') ?? '')) return text;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw new ResponseValidationError(`${provider}: output is not valid JSON`, {
-        ...fields,
-        issues: [invalidJson()],
-      });
-    }
+  download(url: URL, ctx: Context): Promise<unknown> {
+    return this.redacted(async () => {
+      const { provider } = this;
+      const { response, text } = await this.exchange(url, { headers: { accept: 'application/json, */*' } }, ctx);
+      const { status, ok } = response;
+      const fields = { provider, executionId: ctx.executionId, retryable: false };
+      if (!ok) {
+        const why =
+          status === 403 || status === 404
+            ? `URL has expired or is gone (HTTP ${status}); fetch the execution again for a fresh one`
+            : `download failed (HTTP ${status})`;
+        throw errorFromStatus(status, `${provider}: output ${why}`, fields);
+      }
+      if (!/\bjson\b/i.test(response.headers.get('content-type') ?? '')) return text;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new ResponseValidationError(`${provider}: output is not valid JSON`, {
+          ...fields,
+          issues: [invalidJson()],
+        });
+      }
+    });
   }
 
   /** Replaces every secret in a string. */
@@ -188,12 +192,13 @@ export class HttpClient {
     return scrub(text, this.options.secrets);
   }
 
-  /** A copy of an error that is safe to attach as `cause`: the secret cannot ride along. */
-  private scrubError(error: unknown): unknown {
-    if (!(error instanceof Error)) return typeof error === 'string' ? this.scrub(error) : undefined;
-    const copy = new Error(this.scrub(error.message));
-    copy.name = error.name;
-    return copy;
+  /** Runs `work` and scrubs whatever it throws (message, stack, fields, issues, causes) of every secret. */
+  private async redacted<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw redactError(error, this.options.secrets);
+    }
   }
 
   /**
@@ -201,7 +206,7 @@ export class HttpClient {
    * of it, so a server that sends headers and then stalls is a {@link TimeoutError} too. The
    * fetch and the body read race the deadline and the caller's abort, so a `fetch` that
    * ignores its signal cannot hold a watch either; once aborted, nothing is called at all.
-   * A redirect (with `redirect: 'manual'`) is refused unread.
+   * A redirect (with `redirect: 'manual'`) is refused unread. The text comes back scrubbed.
    */
   private async exchange(url: URL, init: RequestInit, ctx: Context): Promise<{ response: Response; text: string }> {
     const { provider } = this;
@@ -243,7 +248,7 @@ export class HttpClient {
       if (init.redirect && (response.type === 'opaqueredirect' || (status > 299 && status < 400))) {
         void response.body?.cancel().catch(() => {});
         const to = response.headers.get('location') ?? 'elsewhere';
-        throw new HttpError(this.scrub(`${provider}: redirect refused (HTTP ${status} to ${to}); set \`baseUrl\``), {
+        throw new HttpError(`${provider}: redirect refused (HTTP ${status} to ${to}); set \`baseUrl\``, {
           ...fields,
           retryable: true,
         });
@@ -255,18 +260,18 @@ export class HttpClient {
         });
       const text = await Promise.race([readText(response, max, controller.signal, tooLarge), stopped]);
       if (failure !== undefined) throw failure;
-      return { response, text };
+      return { response, text: this.scrub(text) };
     } catch (error) {
       if (failure !== undefined) throw failure; // the deadline, or the caller's abort
       if (error instanceof RunwatchError) throw error;
       const reason = response
         ? 'response body was cut off'
         : `request failed: ${(error as Error | undefined)?.message ?? String(error)}`;
-      throw new NetworkError(this.scrub(`${provider}: ${reason}`), {
+      throw new NetworkError(`${provider}: ${reason}`, {
         provider,
         executionId,
         status: response?.status,
-        cause: this.scrubError(error),
+        cause: error,
       });
     } finally {
       clearTimeout(timer);
@@ -274,7 +279,7 @@ export class HttpClient {
     }
   }
 
-  /** Reads an exchanged body into a response, or into the error it stands for. */
+  /** Reads an exchanged body, already scrubbed: a key it echoes reaches no snapshot, issue path or error. */
   private read(response: Response, text: string, req: HttpRequest, url: URL): HttpResponse {
     const { status, headers } = response;
     const requestId = headers.get('x-request-id') ?? undefined;
@@ -295,9 +300,7 @@ export class HttpClient {
         (status === 429 ? this.options.defaultRetryAfterMs : undefined);
       const what =
         details.message ?? (response.ok ? undefined : parsed || empty ? response.statusText : text.slice(0, 200));
-      const message = this.scrub(
-        `${this.provider}: ${what || 'request failed'} (HTTP ${status}, ${req.method ?? 'GET'} ${url.pathname})`,
-      );
+      const message = `${this.provider}: ${what || 'request failed'} (HTTP ${status}, ${req.method ?? 'GET'} ${url.pathname})`;
       const error = { ...fields, retryAfterMs: hint };
       if (!response.ok) throw errorFromStatus(status, message, error);
       // A 2xx that says it failed: a hint to wait means "slow down"; anything else is final.

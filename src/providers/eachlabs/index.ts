@@ -2,7 +2,7 @@ import type { Observable } from 'rxjs';
 import type { ExecutionUpdate } from '../../core/model.js';
 import { fail, requireObject } from '../../core/options.js';
 import type { WatchOptions } from '../../core/watch-options.js';
-import { createClient, type ClientOptions } from '../client.js';
+import { buildClient, keyFree, type ClientOptions } from '../client.js';
 import { eachlabsEndpoints, parseId, parseList, parseTrigger } from './adapter.js';
 import { fetchBulk } from './list.js';
 import { toPage, type EachLabsBulkSnapshot, type EachLabsSnapshot, type ExecutionPage } from './normalize.js';
@@ -273,6 +273,10 @@ export interface EachLabsClient {
  * ```
  */
 export function eachlabs(options: EachLabsOptions): EachLabsClient {
+  return keyFree(options, () => makeEachLabs(options));
+}
+
+function makeEachLabs(options: EachLabsOptions): EachLabsClient {
   const { api = 'legacy', ...rest } = requireObject(
     'client options',
     options,
@@ -282,7 +286,7 @@ export function eachlabs(options: EachLabsOptions): EachLabsClient {
     fail('api', "'legacy' or 'current'", api, 'eachlabs');
   }
   const endpoints = eachlabsEndpoints(api);
-  const client = createClient(endpoints.adapter, rest);
+  const client = buildClient(endpoints.adapter, rest);
   return {
     watch: (executionId, watchOptions) => client.watch(executionId, watchOptions),
     get: (executionId, getOptions) => client.get(executionId, getOptions),
