@@ -65,8 +65,9 @@ export function resolveWatchOptions(options: unknown, base?: BackoffOptions, pro
   if (o.since !== undefined && !Array.isArray(o.since?.steps)) {
     fail('since', 'an ExecutionSnapshot', o.since, provider);
   }
-  if (o.scheduler !== undefined && typeof o.scheduler?.schedule !== 'function') {
-    fail('scheduler', 'a SchedulerLike', o.scheduler, provider);
+  const scheduler = o.scheduler as Partial<SchedulerLike> | null | undefined;
+  if (scheduler !== undefined && (typeof scheduler?.schedule !== 'function' || typeof scheduler.now !== 'function')) {
+    fail('scheduler', 'a SchedulerLike (with `schedule` and `now`)', scheduler, provider);
   }
   if (o.random !== undefined && typeof o.random !== 'function') fail('random', 'a function', o.random, provider);
   return {

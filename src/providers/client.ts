@@ -275,7 +275,11 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     // Never echo the value: it may be a key pasted into the wrong field.
     throw new ConfigError(`Expected \`apiKey\` to be a non-empty string (${provider})`, { option: 'apiKey', provider });
   }
-  if (o.headers !== undefined) requireObject('headers', o.headers, provider);
+  if (
+    o.headers !== undefined &&
+    Object.getPrototypeOf(requireObject('headers', o.headers, provider)) !== Object.prototype
+  )
+    fail('headers', 'a plain object of strings', o.headers, provider);
   const backoff = o.backoff;
   layerBackoff(provider, backoff); // checked now, at client creation
   const rateLimit = resolveRateLimit(o.rateLimit, adapter.budget, provider);
@@ -283,7 +287,8 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     provider,
     baseUrl: o.baseUrl ?? adapter.baseUrl,
     secrets: [o.apiKey],
-    authHeaders: adapter.authHeaders(o.apiKey),
+    // Trimmed as fetch would trim it: a key read from a file with its newline still works.
+    authHeaders: adapter.authHeaders(o.apiKey.trim()),
     headers: o.headers,
     fetch: o.fetch,
     requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,

@@ -12,7 +12,7 @@ import {
 import { assertPositive, describe, fail } from '../core/options.js';
 import { MAX_TIMER_MS } from '../core/backoff.js';
 import { DEFAULT_MAX_BODY_BYTES, readText } from './body.js';
-import { parseBaseUrl } from './checks.js';
+import { checkHeaders, parseBaseUrl } from './checks.js';
 import { abortError, defaultFetch, type FetchLike } from './fetch.js';
 import { redactError, scrub } from './redact.js';
 
@@ -114,6 +114,8 @@ export class HttpClient {
       assertPositive('maxBodyBytes', options.maxBodyBytes, undefined, options.provider);
     if (options.fetch !== undefined && typeof options.fetch !== 'function')
       fail('fetch', 'a function', options.fetch, options.provider);
+    checkHeaders('headers', options.headers ?? {}, options.provider);
+    checkHeaders('apiKey', options.authHeaders, options.provider);
   }
 
   /** The URL a request goes to. Never carries a secret. */

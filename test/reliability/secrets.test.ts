@@ -134,6 +134,8 @@ describe('the key in the wrong place', () => {
       { backoff: { jitter: KEY } },
       { rateLimit: KEY },
       { requestTimeoutMs: KEY },
+      { headers: { [`${KEY} name`]: 'x' } },
+      { headers: { token: `${KEY}\r\nX-Injected: 1` } },
       { [KEY]: true },
     ]) {
       let thrown: unknown;
