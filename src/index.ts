@@ -121,3 +121,5 @@ export {
   type ExecutionPage,
   type ExecutionSummary,
 } from './providers/eachlabs/index.js';
+export { scrub } from './transport/redact.js';
+export { stringifyJson } from './internal/json.js';

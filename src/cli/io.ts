@@ -1,3 +1,4 @@
+import { scrub as scrubSecrets } from '../index.js';
 import { PROVIDERS } from './providers.js';
 import type { Screen } from './screen.js';
 
@@ -71,9 +72,9 @@ export interface Output {
  * ```
  */
 export function createOutput(io: Io, secrets: readonly string[]): Output {
-  // Longest first: a key that contains another is replaced whole, not in pieces.
-  const keys = [...new Set(secrets)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
-  const scrub = (text: string): string => keys.reduce((out, key) => out.split(key).join('[REDACTED]'), text);
+  // The library's one scrub: every form of every key (trimmed, encoded, a prefix of 8 or more).
+  const keys = [...new Set(secrets)].filter((s) => s.trim() !== '');
+  const scrub = (text: string): string => scrubSecrets(text, keys);
   return {
     out: (line) => void io.stdout.write(`${scrub(line)}\n`),
     err: (line) => void io.stderr.write(`${scrub(line)}\n`),

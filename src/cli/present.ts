@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { WatchEvent } from '../index.js';
+import { stringifyJson, type WatchEvent } from '../index.js';
 import { Board } from './display.js';
 import { belowTopRow, createRenderer } from './screen.js';
 import { errorLine, follow, type Outcome, type Target } from './follow.js';
@@ -63,7 +63,7 @@ export async function present(
       targets,
       {
         update: (update) => {
-          for (const change of update.changes) output.out(JSON.stringify(change));
+          for (const change of update.changes) output.out(stringifyJson(change));
         },
         error: () => {},
       },

@@ -55,6 +55,20 @@ export function diff(previous: ExecutionSnapshot | undefined, next: ExecutionSna
   return changes;
 }
 
+/**
+ * The snapshot to compare the next poll with (DESIGN §2): `next`, plus what `next` left out
+ * and `previous` had. A step missing from one body keeps its last seen state here, so when it
+ * returns only what really changed is emitted: no second `step-added`, and its `step-status`
+ * for a transition made while it was away. An output missing from one body likewise.
+ */
+export function baseline<S extends ExecutionSnapshot>(previous: S | undefined, next: S): S {
+  if (previous === undefined) return next;
+  const keys = new Set(next.steps.map((step) => step.key));
+  const gone = previous.steps.filter((step) => !keys.has(step.key));
+  const base = gone.length > 0 ? { ...next, steps: [...next.steps, ...gone] } : next;
+  return next.output === undefined && previous.output !== undefined ? { ...base, output: previous.output } : base;
+}
+
 function hasOutput(step: StepSnapshot): boolean {
   return step.output !== undefined || step.outputUrl !== undefined;
 }

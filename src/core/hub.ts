@@ -1,5 +1,5 @@
 import { Observable, Subject, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
-import { diff } from './diff.js';
+import { baseline, diff } from './diff.js';
 import type { ExecutionSnapshot, ExecutionUpdate } from './model.js';
 import { watchTimeout } from './poll.js';
 
@@ -108,7 +108,8 @@ function deliver<S extends ExecutionSnapshot>(
 ): void {
   if (viewer.subscriber.closed) return;
   const previous = viewer.seen;
-  viewer.seen = snapshot;
+  // What this viewer has seen, with steps a body left out kept (DESIGN §2), as the poll's own tracker keeps it.
+  viewer.seen = baseline(previous, snapshot);
   if (shared !== undefined && shared.previous === previous) {
     viewer.subscriber.next(shared);
     return;

@@ -1,8 +1,8 @@
 import type { Observable } from 'rxjs';
-import { diff } from './diff.js';
+import { baseline, diff } from './diff.js';
 import { ConfigError } from './errors.js';
 import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from './model.js';
-import { checkSource, pollLoop, type Tracker } from './poll.js';
+import { checkSnapshot, checkSource, pollLoop, type Tracker } from './poll.js';
 import { resolveWatchOptions, type WatchOptions } from './watch-options.js';
 
 /**
@@ -40,12 +40,14 @@ export function listTracker<S extends ExecutionSnapshot>(): Tracker<S[], Executi
   return {
     fold(list) {
       const updates: ExecutionUpdate<S>[] = [];
-      for (const snapshot of list) {
+      // Not an array: taken as one item, which fails the check unless it is a snapshot.
+      for (const snapshot of Array.isArray(list) ? list : [list as unknown as S]) {
+        checkSnapshot(snapshot);
         const previous = last.get(snapshot.executionId);
         const changes = diff(previous, snapshot);
         if (changes.length === 0) continue;
         open += (isTerminal(snapshot.status) ? 0 : 1) - (previous === undefined || isTerminal(previous.status) ? 0 : 1);
-        last.set(snapshot.executionId, snapshot);
+        last.set(snapshot.executionId, baseline(previous, snapshot));
         updates.push({ snapshot, previous, changes });
       }
       return { updates, done: last.size > 0 && open === 0 };

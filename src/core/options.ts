@@ -36,13 +36,15 @@ export function assertPositiveInteger(option: string, value: unknown, provider?:
 
 /**
  * Checks an execution or workflow id and returns it as a string: a non-empty string, or a
- * finite number (some providers use integers).
+ * whole number up to 2^53 − 1 (some providers use integers). A number past that has already
+ * been rounded (9007199254740993 reads as …992: another execution), and `String()` would
+ * write a larger one in exponent form: such ids must be passed as strings.
  */
 export function requireId(option: string, value: unknown, provider?: string): string {
   // `.` and `..` would be resolved away in a URL path, reaching another endpoint.
   if (typeof value === 'string' && value.trim() !== '' && value !== '.' && value !== '..') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return fail(option, 'a non-empty string or a number', value, provider);
+  if (Number.isSafeInteger(value) && (value as number) >= 0) return String(value);
+  return fail(option, 'a non-empty string or a safe whole number', value, provider);
 }
 
 /** Like {@link requireId}, for providers whose ids are strings only (a number is a mistake there). */

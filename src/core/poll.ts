@@ -1,7 +1,7 @@
 import { Observable, type Subscription } from 'rxjs';
 import { backoffDelay, clampHint } from './backoff.js';
-import { diff } from './diff.js';
-import { ConfigError, TimeoutError } from './errors.js';
+import { baseline, diff } from './diff.js';
+import { ConfigError, ResponseValidationError, TimeoutError } from './errors.js';
 import { isRunwatchError } from './error-guards.js';
 import type { WatchEvent, WatchEventReason } from './events.js';
 import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from './model.js';
@@ -76,7 +76,7 @@ export function pollLoop<T, U>(
   config: LoopConfig,
 ): Observable<U> {
   return new Observable<U>((subscriber) => {
-    const { policy, scheduler, random, maxWaitMs } = config;
+    const { policy, scheduler, maxWaitMs, provider } = config;
     const track = tracker();
     let quietPolls = 0; // polls since the last update
     let failures = 0; // failed requests in a row
@@ -108,6 +108,18 @@ export function pollLoop<T, U>(
       });
     };
 
+    // A user's `random` or `scheduler` that throws ends the watch with a ConfigError naming it.
+    const user = <R>(option: 'random' | 'scheduler', run: () => R): R => {
+      try {
+        return run();
+      } catch (cause) {
+        throw new ConfigError(`\`${option}\` threw`, { option, provider, cause });
+      }
+    };
+    const random = (): number => user('random', config.random);
+    const later = (work: () => void, delay: number): Subscription =>
+      user('scheduler', () => scheduler.schedule(work, delay));
+
     const poll = (): void => {
       const controller = new AbortController();
       inFlight = controller;
@@ -120,15 +132,21 @@ export function pollLoop<T, U>(
         pending = Promise.reject(error);
       }
       pending.then(
-        (value) => {
-          settled = true;
-          if (!subscriber.closed) onValue(value);
-        },
-        (error: unknown) => {
-          settled = true;
-          if (!subscriber.closed) onError(error);
-        },
+        (value) => settle(onValue, value),
+        (error: unknown) => settle(onError, error),
       );
+    };
+
+    // Nothing thrown while handling an answer escapes as an unhandled rejection: it ends the
+    // stream. After unsubscribing, nothing runs at all.
+    const settle = <A>(handle: (arg: A) => void, arg: A): void => {
+      settled = true;
+      if (subscriber.closed) return;
+      try {
+        handle(arg);
+      } catch (error) {
+        subscriber.error(error);
+      }
     };
 
     const onWake = (): void => {
@@ -202,11 +220,11 @@ export function pollLoop<T, U>(
     };
 
     const schedule = (delay: number): void => {
-      if (!subscriber.closed) timer = scheduler.schedule(poll, delay);
+      if (!subscriber.closed) timer = later(poll, delay);
     };
 
     if (maxWaitMs !== undefined) {
-      deadline = scheduler.schedule(() => {
+      deadline = later(() => {
         subscriber.error(watchTimeout(config.id, config.provider, maxWaitMs));
       }, maxWaitMs);
     }
@@ -232,14 +250,40 @@ export function watchTimeout(id: string, provider: string | undefined, maxWaitMs
   });
 }
 
-/** Diffs each snapshot against the last one (or `since`): one update per poll that changed something. */
+/**
+ * Checks what a source returned before the engine reads it: anything that is not an
+ * {@link ExecutionSnapshot} (no `steps` array, a step without a key or status) is a
+ * {@link ResponseValidationError} naming the field, never a TypeError inside the engine.
+ */
+export function checkSnapshot(value: unknown): void {
+  const s = value as Partial<ExecutionSnapshot> | null | undefined;
+  const bad =
+    typeof s?.status !== 'string'
+      ? 'status'
+      : Array.isArray(s.steps) &&
+          s.steps.every((step) => typeof step?.key === 'string' && typeof step.status === 'string')
+        ? undefined
+        : 'steps';
+  if (bad !== undefined) {
+    throw new ResponseValidationError(`The source returned no ExecutionSnapshot (at ${bad})`, {
+      issues: [{ path: [bad], message: 'expected an ExecutionSnapshot', code: 'invalid_type' }],
+    });
+  }
+}
+
+/**
+ * Diffs each snapshot against the last one (or `since`): one update per poll that changed
+ * something. The baseline keeps what a body left out ({@link baseline}), so a step that
+ * vanishes from one body is neither announced twice nor loses a transition.
+ */
 export function executionTracker<S extends ExecutionSnapshot>(since: S | undefined): Tracker<S, ExecutionUpdate<S>> {
   let previous = since;
   return {
     fold(snapshot) {
+      checkSnapshot(snapshot);
       const changes = diff(previous, snapshot);
       const before = previous;
-      previous = snapshot;
+      previous = baseline(previous, snapshot);
       return {
         updates: changes.length > 0 ? [{ snapshot, previous: before, changes }] : [],
         done: isTerminal(snapshot.status),

@@ -102,8 +102,9 @@ export function resolveWatchOptions(
   if (o.since !== undefined && !Array.isArray(o.since?.steps)) {
     fail('since', 'an ExecutionSnapshot', o.since, provider);
   }
-  if (o.scheduler !== undefined && typeof o.scheduler?.schedule !== 'function') {
-    fail('scheduler', 'a SchedulerLike', o.scheduler, provider);
+  const own = o.scheduler as Partial<SchedulerLike> | null | undefined;
+  if (own !== undefined && (typeof own?.schedule !== 'function' || typeof own.now !== 'function')) {
+    fail('scheduler', 'a SchedulerLike (with `schedule` and `now`)', own, provider);
   }
   if (o.random !== undefined && typeof o.random !== 'function') fail('random', 'a function', o.random, provider);
   if (o.wake !== undefined && !isObservable(o.wake)) fail('wake', 'an Observable', o.wake, provider);

@@ -1,5 +1,5 @@
 import { defer, mergeMap, from, type Observable, type OperatorFunction } from 'rxjs';
-import { diff } from '../core/diff.js';
+import { baseline, diff } from '../core/diff.js';
 import type { ExecutionChange, ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
 import { executionKey } from './execution.js';
 
@@ -24,9 +24,9 @@ export function changesOf(): OperatorFunction<ExecutionUpdate | ExecutionSnapsho
         mergeMap((item) => {
           if (isUpdate(item)) return from(item.changes);
           const key = executionKey(item);
-          const changes = diff(last.get(key), item);
-          last.set(key, item);
-          return from(changes);
+          const before = last.get(key);
+          last.set(key, baseline(before, item));
+          return from(diff(before, item));
         }),
       );
     });

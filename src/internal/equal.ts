@@ -1,22 +1,27 @@
 /**
  * Structural equality for JSON-like values (what a provider body holds): outputs are
- * compared by value, since every poll parses a fresh object.
+ * compared by value, since every poll parses a fresh object. Iterative, with an explicit
+ * stack: a body nested 100,000 deep must not overflow the call stack. Pairs already under
+ * comparison count as equal, so a cyclic value (from a user's source) ends too.
  */
 export function deepEqual(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) {
-    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
-    if (!deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  const stack = [a, b];
+  const seen = new Map<object, Set<object>>();
+  while (stack.length > 0) {
+    const y = stack.pop();
+    const x = stack.pop();
+    if (Object.is(x, y)) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    if (Array.isArray(x) !== Array.isArray(y)) return false;
+    const pairs = seen.get(x) ?? new Set<object>();
+    if (pairs.has(y)) continue;
+    seen.set(x, pairs.add(y));
+    const kx = Object.keys(x);
+    if (kx.length !== Object.keys(y).length) return false;
+    for (const k of kx) {
+      if (!Object.prototype.hasOwnProperty.call(y, k)) return false;
+      stack.push((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]);
+    }
   }
   return true;
 }

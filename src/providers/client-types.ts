@@ -36,10 +36,17 @@ export interface ClientOptions {
   /** The backoff for every watch of this client; a watch's own `backoff` overrides it field by field. */
   backoff?: BackoffOptions;
   /**
-   * How long one request may take, in ms, before it is aborted and retried.
+   * How long one request may take, in ms, headers and body together, before it is aborted and
+   * retried (a {@link TimeoutError}).
    * @defaultValue 30000
    */
   requestTimeoutMs?: number;
+  /**
+   * The largest response body read, in bytes. A larger one is not read into memory: it is a
+   * {@link ResponseValidationError} whose issue has the code `too_big`, not retried.
+   * @defaultValue 8388608 (8 MiB)
+   */
+  maxBodyBytes?: number;
   /**
    * The request budget shared by all watches of this client; `false` turns it off.
    * @defaultValue the provider's documented limit (ModelsLab 10 per minute per workflow, Datalab 200 per minute, EachLabs none)
@@ -61,6 +68,7 @@ export const CLIENT_OPTION_KEYS: readonly string[] = [
   'headers',
   'backoff',
   'requestTimeoutMs',
+  'maxBodyBytes',
   'rateLimit',
   'scheduler',
 ];

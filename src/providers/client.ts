@@ -1,4 +1,16 @@
-import { defer, finalize, from, Subject, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  catchError,
+  defer,
+  finalize,
+  from,
+  isObservable,
+  Subject,
+  switchMap,
+  tap,
+  throwError,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import { clampHint, layerBackoff } from '../core/backoff.js';
 import {
   RateLimiter,
@@ -17,7 +29,9 @@ import type { ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
 import { checkKeys, fail, optionalSignal, readOptions, readSignal, requireObject } from '../core/options.js';
 import { executionTracker, pollLoop } from '../core/poll.js';
 import { resolveWatchOptions, type ResolvedWatch, type WatchOptions } from '../core/watch-options.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, HttpClient, parseHttpUrl } from '../transport/http.js';
+import { parseHttpUrl } from '../transport/checks.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, HttpClient } from '../transport/http.js';
+import { redactError } from '../transport/redact.js';
 import type { Endpoint, ProviderAdapter } from './adapter.js';
 import { parseWith } from './parse.js';
 import {
@@ -54,6 +68,42 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
   adapter: ProviderAdapter<Ref, S, RefIn>,
   options: ClientOptions,
 ): Client<Ref, S, RefIn> {
+  return keyFree(options, () => buildClient(adapter, options));
+}
+
+/**
+ * Makes `make()` and every method of what it returns key-free: whatever they throw, reject or
+ * error with is scrubbed of the key ({@link redactError}) on its way out, a `ConfigError` that
+ * echoes a key passed in the wrong option included. The client's one exit for errors.
+ */
+export function keyFree<T extends object>(options: unknown, make: () => T): T {
+  const key = typeof options === 'string' ? options : (options as { apiKey?: unknown } | null | undefined)?.apiKey;
+  const redact = (error: unknown): unknown => redactError(error, typeof key === 'string' ? [key] : []);
+  const run = (fn: () => unknown): unknown => {
+    try {
+      const result = fn();
+      return isObservable(result)
+        ? result.pipe(catchError((e: unknown) => throwError(() => redact(e))))
+        : result instanceof Promise
+          ? result.catch((e: unknown) => Promise.reject(redact(e)))
+          : result;
+    } catch (error) {
+      throw redact(error);
+    }
+  };
+  const made = run(make) as Record<string, unknown>;
+  for (const [name, method] of Object.entries(made)) {
+    if (typeof method === 'function')
+      made[name] = (...args: unknown[]) => run(() => (method as (...a: unknown[]) => unknown)(...args));
+  }
+  return made as T;
+}
+
+/** {@link createClient} without the scrubbing exit: for the provider factories, which add their own. */
+export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
+  adapter: ProviderAdapter<Ref, S, RefIn>,
+  options: ClientOptions,
+): Client<Ref, S, RefIn> {
   const provider = adapter.name;
   const o = requireObject('client options', options, provider) as Partial<ClientOptions>;
   checkKeys('client options', o, CLIENT_OPTION_KEYS, provider);
@@ -61,7 +111,11 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     // Never echo the value: it may be a key pasted into the wrong field.
     throw new ConfigError(`Expected \`apiKey\` to be a non-empty string (${provider})`, { option: 'apiKey', provider });
   }
-  if (o.headers !== undefined) requireObject('headers', o.headers, provider);
+  if (
+    o.headers !== undefined &&
+    Object.getPrototypeOf(requireObject('headers', o.headers, provider)) !== Object.prototype
+  )
+    fail('headers', 'a plain object of strings', o.headers, provider);
   const backoff = o.backoff;
   layerBackoff(provider, backoff); // checked now, at client creation
   const rateLimit = resolveRateLimit(o.rateLimit, adapter.budget, provider);
@@ -69,10 +123,12 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     provider,
     baseUrl: o.baseUrl ?? adapter.baseUrl,
     secrets: [o.apiKey],
-    authHeaders: adapter.authHeaders(o.apiKey),
+    // Trimmed as fetch would trim it: a key read from a file with its newline still works.
+    authHeaders: adapter.authHeaders(o.apiKey.trim()),
     headers: o.headers,
     fetch: o.fetch,
     requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    maxBodyBytes: o.maxBodyBytes,
     readError: (body) => adapter.readError(body),
     isErrorBody: adapter.isErrorBody?.bind(adapter),
     defaultRetryAfterMs: adapter.rateLimitWaitMs,
@@ -112,7 +168,7 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     const release = await limiter.acquire(signal, turn?.priority, turn?.onWait);
     let response;
     try {
-      response = await http.request({ ...request, signal });
+      response = await http.request({ ...request, signal, emptyOk: endpoint.emptyOk });
     } catch (error) {
       // A 429's wait (or any Retry-After) holds back the whole scope, not just this watch.
       if (isRunwatchError(error)) limiter.pause(clampHint(error.retryAfterMs));
@@ -121,7 +177,8 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       release();
     }
     const context = { provider, what: endpoint.what, executionId: request.executionId, status: response.status };
-    if (response.body === undefined && endpoint.emptyOk === true) return endpoint.read(undefined as Body, input);
+    // `undefined` only for an empty body the endpoint accepts: the transport retries any other.
+    if (response.body === undefined) return endpoint.read(undefined as Body, input);
     return endpoint.read(parseWith(endpoint.schema, response.body, context), input);
   };
 

@@ -4,15 +4,19 @@ import {
   NetworkError,
   RateLimitError,
   ResponseValidationError,
+  RunwatchError,
   TimeoutError,
   errorFromStatus,
+  type ValidationIssue,
 } from '../core/errors.js';
 import { assertPositive, describe, fail } from '../core/options.js';
 import { MAX_TIMER_MS } from '../core/backoff.js';
-import { scrub } from './redact.js';
+import { DEFAULT_MAX_BODY_BYTES, readText } from './body.js';
+import { checkHeaders, parseBaseUrl } from './checks.js';
+import { abortError, defaultFetch, type FetchLike } from './fetch.js';
+import { redactError, scrub } from './redact.js';
 
-/** The `fetch` signature runwatch calls; any WHATWG-compatible implementation fits. */
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+export type { FetchLike } from './fetch.js';
 
 /**
  * What a provider reads out of an error body: the transport knows no provider's body shapes,
@@ -48,7 +52,10 @@ export interface HttpOptions {
   /** The user's extra headers, sent only to `baseUrl`'s origin. */
   headers?: Record<string, string> | undefined;
   fetch?: FetchLike | undefined;
+  /** Bounds each whole request, headers and body. */
   requestTimeoutMs: number;
+  /** The largest body read, in bytes; over it is a {@link ResponseValidationError} (`too_big`). @defaultValue 8 MiB */
+  maxBodyBytes?: number | undefined;
   /** Reads the message (and hints) out of a parsed error body; the provider knows its shapes. */
   readError?: ((body: unknown) => ErrorDetails) | undefined;
   /** Tells a 2xx body that reports a failure (ModelsLab's `status: "error"` envelope). */
@@ -66,7 +73,12 @@ export interface HttpRequest {
   body?: unknown;
   signal?: AbortSignal | undefined;
   executionId?: string | undefined;
+  /** Whether an empty 2xx body is an answer (read as `undefined`) rather than a transient failure. */
+  emptyOk?: boolean | undefined;
 }
+
+/** What a request needs besides its URL and init: the caller's signal, and names for errors. */
+type Context = Pick<HttpRequest, 'signal' | 'executionId'>;
 
 /** A parsed response. */
 export interface HttpResponse {
@@ -76,13 +88,17 @@ export interface HttpResponse {
   requestId: string | undefined;
 }
 
+/** The issue of a body that is not JSON; a fresh one each time, as users may keep and change it. */
+const invalidJson = (): ValidationIssue => ({ path: [], message: 'Invalid JSON', code: 'invalid_json' });
+
 /** The default request timeout: long enough for a slow provider, short enough to notice a hung socket. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * The transport every provider shares: builds the URL, attaches auth for the provider's own
- * origin only, enforces a per-request timeout, parses JSON and turns failures into the
- * error tree, with every secret scrubbed from messages, fields and causes.
+ * origin only and follows no redirect, bounds each whole request (headers and body) by a
+ * timeout and each body by a size cap, parses JSON and turns failures into the error tree,
+ * with every secret scrubbed from bodies, messages, fields and causes.
  */
 export class HttpClient {
   readonly provider: string;
@@ -94,8 +110,12 @@ export class HttpClient {
     this.provider = options.provider;
     this.baseUrl = parseBaseUrl(options.baseUrl, options.provider);
     assertPositive('requestTimeoutMs', options.requestTimeoutMs, MAX_TIMER_MS, options.provider);
+    if (options.maxBodyBytes !== undefined)
+      assertPositive('maxBodyBytes', options.maxBodyBytes, undefined, options.provider);
     if (options.fetch !== undefined && typeof options.fetch !== 'function')
       fail('fetch', 'a function', options.fetch, options.provider);
+    checkHeaders('headers', options.headers ?? {}, options.provider);
+    checkHeaders('apiKey', options.authHeaders, options.provider);
   }
 
   /** The URL a request goes to. Never carries a secret. */
@@ -114,55 +134,59 @@ export class HttpClient {
     return url;
   }
 
-  /** Sends a request to the provider, with auth, and returns the parsed JSON body. */
-  async request(req: HttpRequest): Promise<HttpResponse> {
-    const url = this.url(req.path, req.query);
-    const method = req.method ?? 'GET';
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (url.origin === this.baseUrl.origin) Object.assign(headers, this.options.headers, this.options.authHeaders);
-    let body: string | undefined;
-    if (req.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(req.body);
-    }
-    const response = await this.send(url, { method, headers, ...(body === undefined ? {} : { body }) }, req);
-    return this.read(response, req, url);
+  /**
+   * Sends a request to the provider, with auth, and returns the parsed JSON body. A redirect
+   * is refused, never followed: the key goes to `baseUrl`'s origin only, and a body from
+   * elsewhere is not the provider's.
+   */
+  request(req: HttpRequest): Promise<HttpResponse> {
+    return this.redacted(async () => {
+      const url = this.url(req.path, req.query);
+      const method = req.method ?? 'GET';
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (url.origin === this.baseUrl.origin) Object.assign(headers, this.options.headers, this.options.authHeaders);
+      let body: string | undefined;
+      if (req.body !== undefined) {
+        headers['content-type'] = 'application/json';
+        try {
+          body = JSON.stringify(req.body);
+        } catch {
+          throw new ConfigError('Expected a JSON-serializable body', { option: 'body', provider: this.provider });
+        }
+      }
+      const init: RequestInit = { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) };
+      const { response, text } = await this.exchange(url, init, req);
+      return this.read(response, text, req, url);
+    });
   }
 
   /**
    * Fetches a URL of another origin (a presigned output): no API key, no provider headers.
    * Returns the parsed JSON when the content type says JSON, the text otherwise.
    */
-  async download(
-    url: URL,
-    req: { signal?: AbortSignal | undefined; executionId?: string | undefined },
-  ): Promise<unknown> {
-    const response = await this.send(url, { method: 'GET', headers: { accept: 'application/json, */*' } }, req);
-    const text = await this.text(response, req);
-    if (!response.ok) {
-      const expired = response.status === 403 || response.status === 404;
-      throw errorFromStatus(
-        response.status,
-        this.scrub(
-          expired
-            ? `${this.provider}: output URL has expired or is gone (HTTP ${response.status}); fetch the execution again for a fresh one`
-            : `${this.provider}: output download failed (HTTP ${response.status})`,
-        ),
-        { provider: this.provider, executionId: req.executionId, retryable: false },
-      );
-    }
-    if (/\bjson\b/i.test(response.headers.get('content-type') ?? '')) {
+  download(url: URL, ctx: Context): Promise<unknown> {
+    return this.redacted(async () => {
+      const { provider } = this;
+      const { response, text } = await this.exchange(url, { headers: { accept: 'application/json, */*' } }, ctx);
+      const { status, ok } = response;
+      const fields = { provider, executionId: ctx.executionId, retryable: false };
+      if (!ok) {
+        const why =
+          status === 403 || status === 404
+            ? `URL has expired or is gone (HTTP ${status}); fetch the execution again for a fresh one`
+            : `download failed (HTTP ${status})`;
+        throw errorFromStatus(status, `${provider}: output ${why}`, fields);
+      }
+      if (!/\bjson\b/i.test(response.headers.get('content-type') ?? '')) return text;
       try {
         return JSON.parse(text) as unknown;
       } catch {
-        throw new ResponseValidationError(`${this.provider}: output is not valid JSON`, {
-          provider: this.provider,
-          executionId: req.executionId,
-          issues: [{ path: [], message: 'Invalid JSON', code: 'invalid_json' }],
+        throw new ResponseValidationError(`${provider}: output is not valid JSON`, {
+          ...fields,
+          issues: [invalidJson()],
         });
       }
-    }
-    return text;
+    });
   }
 
   /** Replaces every secret in a string. */
@@ -170,101 +194,128 @@ export class HttpClient {
     return scrub(text, this.options.secrets);
   }
 
-  private async send(
-    url: URL,
-    init: RequestInit,
-    req: { signal?: AbortSignal | undefined; executionId?: string | undefined },
-  ): Promise<Response> {
-    const fetchImpl = this.options.fetch ?? (await defaultFetch());
-    const controller = new AbortController();
-    const timeoutMs = this.options.requestTimeoutMs;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = (): void => controller.abort(req.signal?.reason);
-    if (req.signal?.aborted) controller.abort(req.signal.reason);
-    else req.signal?.addEventListener('abort', onAbort, { once: true });
+  /** Runs `work` and scrubs whatever it throws (message, stack, fields, issues, causes) of every secret. */
+  private async redacted<T>(work: () => Promise<T>): Promise<T> {
     try {
-      return await fetchImpl(url.href, { ...init, signal: controller.signal });
+      return await work();
     } catch (error) {
-      if (req.signal?.aborted) throw req.signal.reason ?? abortError();
-      const fields = { provider: this.provider, executionId: req.executionId, cause: this.scrubError(error) };
-      if (timedOut) {
-        throw new TimeoutError(`${this.provider}: request timed out after ${timeoutMs} ms`, {
+      throw redactError(error, this.options.secrets);
+    }
+  }
+
+  /**
+   * One exchange, headers and body, under one deadline: `requestTimeoutMs` bounds the whole
+   * of it, so a server that sends headers and then stalls is a {@link TimeoutError} too. The
+   * fetch and the body read race the deadline and the caller's abort, so a `fetch` that
+   * ignores its signal cannot hold a watch either; once aborted, nothing is called at all.
+   * A redirect (with `redirect: 'manual'`) is refused unread. The text comes back scrubbed.
+   */
+  private async exchange(url: URL, init: RequestInit, ctx: Context): Promise<{ response: Response; text: string }> {
+    const { provider } = this;
+    const { signal, executionId } = ctx;
+    const {
+      fetch = await defaultFetch(),
+      requestTimeoutMs: ms,
+      maxBodyBytes: max = DEFAULT_MAX_BODY_BYTES,
+    } = this.options;
+    if (signal?.aborted) throw signal.reason ?? abortError();
+    const controller = new AbortController();
+    let failure: Error | undefined;
+    let reject!: (error: unknown) => void;
+    const stopped = new Promise<never>((_, r) => (reject = r));
+    stopped.catch(() => {}); // raced below, or settled after nobody waits
+    const stop = (error: Error): void => {
+      failure ??= error;
+      reject(failure);
+      controller.abort(failure);
+    };
+    const timer = setTimeout(
+      () =>
+        stop(
+          new TimeoutError(`${provider}: request timed out after ${ms} ms`, {
+            provider,
+            executionId,
+            phase: 'request',
+          }),
+        ),
+      ms,
+    );
+    const onAbort = (): void => stop((signal?.reason as Error | undefined) ?? abortError());
+    signal?.addEventListener('abort', onAbort);
+    let response: Response | undefined;
+    try {
+      response = await Promise.race([fetch(url.href, { ...init, signal: controller.signal }), stopped]);
+      const { status } = response;
+      const fields = { provider, executionId, status };
+      if (init.redirect && (response.type === 'opaqueredirect' || (status > 299 && status < 400))) {
+        void response.body?.cancel().catch(() => {});
+        const to = response.headers.get('location') ?? 'elsewhere';
+        throw new HttpError(`${provider}: redirect refused (HTTP ${status} to ${to}); set \`baseUrl\``, {
           ...fields,
-          phase: 'request',
+          retryable: true,
         });
       }
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new NetworkError(this.scrub(`${this.provider}: request failed: ${reason}`), fields);
+      const tooLarge = (): Error =>
+        new ResponseValidationError(`${provider}: response body over ${max} bytes (\`maxBodyBytes\`)`, {
+          ...fields,
+          issues: [{ path: [], message: `over ${max} bytes`, code: 'too_big' }],
+        });
+      const text = await Promise.race([readText(response, max, controller.signal, tooLarge), stopped]);
+      if (failure !== undefined) throw failure;
+      return { response, text: this.scrub(text) };
+    } catch (error) {
+      if (failure !== undefined) throw failure; // the deadline, or the caller's abort
+      if (error instanceof RunwatchError) throw error;
+      const reason = response
+        ? 'response body was cut off'
+        : `request failed: ${(error as Error | undefined)?.message ?? String(error)}`;
+      throw new NetworkError(`${provider}: ${reason}`, {
+        provider,
+        executionId,
+        status: response?.status,
+        cause: error,
+      });
     } finally {
       clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  private async text(
-    response: Response,
-    req: { signal?: AbortSignal | undefined; executionId?: string | undefined },
-  ): Promise<string> {
-    try {
-      return await response.text();
-    } catch (error) {
-      if (req.signal?.aborted) throw req.signal.reason ?? abortError();
-      throw new NetworkError(`${this.provider}: response body was cut off`, {
-        provider: this.provider,
-        executionId: req.executionId,
-        status: response.status,
-        cause: this.scrubError(error),
-      });
-    }
-  }
-
-  private async read(response: Response, req: HttpRequest, url: URL): Promise<HttpResponse> {
-    const text = await this.text(response, req);
-    const requestId = response.headers.get('x-request-id') ?? undefined;
+  /** Reads an exchanged body, already scrubbed: a key it echoes reaches no snapshot, issue path or error. */
+  private read(response: Response, text: string, req: HttpRequest, url: URL): HttpResponse {
+    const { status, headers } = response;
+    const requestId = headers.get('x-request-id') ?? undefined;
+    const empty = text.trim() === '';
     let body: unknown;
-    let parsed = true;
+    let parsed = !empty;
     try {
-      body = text === '' ? undefined : JSON.parse(text);
+      body = parsed ? JSON.parse(text) : undefined;
     } catch {
       parsed = false;
     }
-    const fields = { provider: this.provider, executionId: req.executionId, requestId, status: response.status };
+    const fields = { provider: this.provider, executionId: req.executionId, requestId, status };
     if (!response.ok || (parsed && this.options.isErrorBody?.(body) === true)) {
       const details = parsed ? (this.options.readError?.(body) ?? {}) : {};
       const hint =
-        parseRetryAfter(response.headers.get('retry-after')) ??
+        parseRetryAfter(headers.get('retry-after')) ??
         details.retryAfterMs ??
-        (response.status === 429 ? this.options.defaultRetryAfterMs : undefined);
+        (status === 429 ? this.options.defaultRetryAfterMs : undefined);
       const what =
-        details.message ?? (response.ok ? undefined : parsed || text === '' ? response.statusText : text.slice(0, 200));
-      const message = this.scrub(
-        `${this.provider}: ${what || 'request failed'} (HTTP ${response.status}, ${req.method ?? 'GET'} ${url.pathname})`,
-      );
+        details.message ?? (response.ok ? undefined : parsed || empty ? response.statusText : text.slice(0, 200));
+      const message = `${this.provider}: ${what || 'request failed'} (HTTP ${status}, ${req.method ?? 'GET'} ${url.pathname})`;
       const error = { ...fields, retryAfterMs: hint };
-      if (!response.ok) throw errorFromStatus(response.status, message, error);
+      if (!response.ok) throw errorFromStatus(status, message, error);
       // A 2xx that says it failed: a hint to wait means "slow down"; anything else is final.
       throw hint === undefined ? new HttpError(message, error) : new RateLimitError(message, error);
     }
-    if (!parsed) {
-      throw new ResponseValidationError(`${this.provider}: response body is not valid JSON (HTTP ${response.status})`, {
-        ...fields,
-        retryable: true,
-        issues: [{ path: [], message: 'Invalid JSON', code: 'invalid_json' }],
-      });
+    if (!parsed && !(empty && req.emptyOk)) {
+      // Transient: a proxy's error page, a body cut short, a 200 with nothing in it.
+      throw new ResponseValidationError(
+        `${this.provider}: response body is ${empty ? 'empty' : 'not valid JSON'} (HTTP ${status})`,
+        { ...fields, retryable: true, issues: [invalidJson()] },
+      );
     }
-    return { status: response.status, headers: response.headers, body, requestId };
-  }
-
-  /** A copy of an error that is safe to attach as `cause`: the secret cannot ride along. */
-  private scrubError(error: unknown): unknown {
-    if (!(error instanceof Error)) return typeof error === 'string' ? this.scrub(error) : undefined;
-    const copy = new Error(this.scrub(error.message));
-    copy.name = error.name;
-    return copy;
+    return { status, headers, body, requestId };
   }
 }
 
@@ -280,61 +331,4 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
-}
-
-/**
- * Checks an absolute http(s) URL given as `option` and returns it parsed: a {@link ConfigError}
- * otherwise, thrown synchronously.
- */
-export function parseHttpUrl(option: string, value: unknown, provider: string): URL {
-  let url: URL | undefined;
-  try {
-    url = typeof value === 'string' ? new URL(value) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined) return fail(option, 'an absolute URL', value, provider);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    fail(option, 'an http or https URL', url.protocol, provider);
-  return url;
-}
-
-function parseBaseUrl(value: unknown, provider: string): URL {
-  const url = parseHttpUrl('baseUrl', value, provider);
-  if (url.username || url.password) {
-    throw new ConfigError('Expected `baseUrl` without credentials; pass the key as `apiKey`', {
-      option: 'baseUrl',
-      provider,
-    });
-  }
-  url.search = '';
-  url.hash = '';
-  return url;
-}
-
-let crossFetch: Promise<FetchLike> | undefined;
-
-/**
- * `globalThis.fetch` where there is one; cross-fetch, loaded on first use, where not (an old
- * Node). Browsers always have fetch, so package.json maps cross-fetch to nothing for browser
- * bundles and it costs them no bytes.
- */
-async function defaultFetch(): Promise<FetchLike> {
-  if (typeof globalThis.fetch === 'function') return globalThis.fetch.bind(globalThis);
-  crossFetch ??= import('cross-fetch').then((m) => {
-    const found = (m.default ?? m.fetch) as unknown;
-    if (typeof found !== 'function') {
-      throw new ConfigError('No fetch implementation is available here: pass one as the `fetch` option', {
-        option: 'fetch',
-      });
-    }
-    return found as FetchLike;
-  });
-  return crossFetch;
-}
-
-function abortError(): Error {
-  const error = new Error('This operation was aborted');
-  error.name = 'AbortError';
-  return error;
 }

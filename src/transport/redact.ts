@@ -1,6 +1,81 @@
-/** Replaces every secret in a string. */
+// The one scrub every secret goes through: the transport runs it on each body before parsing
+// and on each message it writes, the client on every error that leaves it, the CLI on each line.
+
+/** The shortest run of a secret's first characters that counts as the secret. */
+const PREFIX = 8;
+
+/**
+ * Replaces every form of every secret in a text with `[REDACTED]`: as given, trimmed (fetch
+ * trims header values, so a key read with its newline is sent without it), percent-encoded (a
+ * key in a path) and JSON-escaped (a key in a body), and any run of 8 or more of a form's
+ * first characters (a key cut short by whoever cut the text). The library runs it on every
+ * body, message and error; use it on your own log lines.
+ *
+ * @param text - anything about to be written somewhere.
+ * @param secrets - the keys that must not appear.
+ * @returns the text with every form of every secret replaced.
+ *
+ * @example
+ * ```ts
+ * import { scrub } from 'runwatch';
+ *
+ * console.log(scrub('auth failed for sk-live-0123456789 (sk-live-01…)', ['sk-live-0123456789\n']));
+ * // Logs: auth failed for [REDACTED] ([REDACTED]…)
+ * ```
+ */
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join('[REDACTED]');
+  // Longest first: a key that contains another is replaced whole, not in pieces.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    const trimmed = secret.trim();
+    if (trimmed === '') continue;
+    for (const form of new Set([secret, trimmed, encodeURIComponent(trimmed), JSON.stringify(trimmed).slice(1, -1)])) {
+      out = cut(out, form);
+    }
+  }
   return out;
+}
+
+function cut(text: string, form: string): string {
+  const head = form.slice(0, PREFIX);
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf(head); at >= 0; at = text.indexOf(head, from)) {
+    let end = at + head.length;
+    while (end - at < form.length && text[end] === form[end - at]) end++;
+    out += `${text.slice(from, at)}[REDACTED]`;
+    from = end;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/**
+ * Scrubs an error in place, and its causes: the message, the stack, every enumerable string
+ * field (a request id, an execution id) and the issues' paths and messages (a key used as a
+ * field name). Returns the same error, so its class and guards still work.
+ */
+export function redactError<T>(error: T, secrets: readonly string[], depth = 0): T {
+  if (typeof error !== 'object' || error === null || depth > 4) return error;
+  const e = error as Record<string, unknown>;
+  const clean = (target: Record<string, unknown>, key: string): void => {
+    const value = target[key];
+    const scrubbed = Array.isArray(value)
+      ? value.map((v: unknown) => (typeof v === 'string' ? scrub(v, secrets) : v))
+      : typeof value === 'string'
+        ? scrub(value, secrets)
+        : value;
+    // defineProperty, not assignment: it also shadows a getter-only `message` (a DOMException's).
+    if (String(scrubbed) !== String(value))
+      Object.defineProperty(target, key, { value: scrubbed, writable: true, configurable: true });
+  };
+  for (const key of ['message', 'stack', ...Object.keys(e)]) if (typeof e[key] === 'string') clean(e, key);
+  const issues = e['issues'];
+  if (Array.isArray(issues)) {
+    for (const issue of issues as Record<string, unknown>[]) {
+      clean(issue, 'message');
+      clean(issue, 'path');
+    }
+  }
+  redactError(e['cause'], secrets, depth + 1);
+  return error;
 }

@@ -4,7 +4,7 @@ import { ConfigError } from '../../core/errors.js';
 import type { ExecutionUpdate, StepSnapshot } from '../../core/model.js';
 import { describe, readOptions } from '../../core/options.js';
 import type { WatchOptions } from '../../core/watch-options.js';
-import { createClient, type ClientOptions, type StartOptions } from '../client.js';
+import { buildClient, keyFree, type ClientOptions, type StartOptions } from '../client.js';
 import { datalabAdapter, execute, parseExecute } from './adapter.js';
 import type { DatalabSnapshot } from './normalize.js';
 import { resolveOutputs } from './outputs.js';
@@ -134,7 +134,11 @@ export interface DatalabClient {
  * ```
  */
 export function datalab(options: ClientOptions): DatalabClient {
-  const client = createClient(datalabAdapter, options);
+  return keyFree(options, () => makeDatalab(options));
+}
+
+function makeDatalab(options: ClientOptions): DatalabClient {
+  const client = buildClient(datalabAdapter, options);
   const outputs = resolveOutputs((url, signal, executionId) => client.download(url, { signal, executionId }));
   return {
     events: client.events,

@@ -1,6 +1,7 @@
 import { ConfigError } from '../../core/errors.js';
 import { checkKeys, fail, readOptions, requireObject, requireStringId } from '../../core/options.js';
-import { parseHttpUrl, type ErrorDetails } from '../../transport/http.js';
+import { parseHttpUrl } from '../../transport/checks.js';
+import type { ErrorDetails } from '../../transport/http.js';
 import type { Endpoint, ProviderAdapter, ProviderRequest } from '../adapter.js';
 import { nonEmpty } from '../normalize.js';
 import { normalizeEachLabs, type EachLabsSnapshot } from './normalize.js';

@@ -3,7 +3,7 @@ import type { WatchEvent } from '../../core/events.js';
 import type { ExecutionUpdate } from '../../core/model.js';
 import { fail, readOptions, requireObject } from '../../core/options.js';
 import type { WatchOptions } from '../../core/watch-options.js';
-import { createClient, type ClientOptions, type StartOptions } from '../client.js';
+import { buildClient, keyFree, type ClientOptions, type StartOptions } from '../client.js';
 import { eachlabsEndpoints, parseId, parseList, parseTrigger } from './adapter.js';
 import { bulkWithDetail, fetchBulk } from './list.js';
 import { toPage, type EachLabsBulkSnapshot, type EachLabsSnapshot, type ExecutionPage } from './normalize.js';
@@ -307,6 +307,10 @@ export interface EachLabsClient {
  * ```
  */
 export function eachlabs(options: EachLabsOptions): EachLabsClient {
+  return keyFree(options, () => makeEachLabs(options));
+}
+
+function makeEachLabs(options: EachLabsOptions): EachLabsClient {
   const { api = 'legacy', ...rest } = requireObject(
     'client options',
     options,
@@ -316,7 +320,7 @@ export function eachlabs(options: EachLabsOptions): EachLabsClient {
     fail('api', "'legacy' or 'current'", api, 'eachlabs');
   }
   const endpoints = eachlabsEndpoints(api);
-  const client = createClient(endpoints.adapter, rest);
+  const client = buildClient(endpoints.adapter, rest);
   return {
     events: client.events,
     watch: (executionId, watchOptions) => client.watch(executionId, watchOptions),

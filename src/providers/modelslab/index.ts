@@ -2,7 +2,7 @@ import type { Observable } from 'rxjs';
 import type { WatchEvent } from '../../core/events.js';
 import type { ExecutionUpdate } from '../../core/model.js';
 import type { WatchOptions } from '../../core/watch-options.js';
-import { createClient, type ClientOptions, type StartOptions } from '../client.js';
+import { buildClient, keyFree, type ClientOptions, type StartOptions } from '../client.js';
 import { cancel, modelslabAdapter, parseRef, parseRun, run, type ModelsLabRef } from './adapter.js';
 import type { ModelsLabSnapshot } from './normalize.js';
 
@@ -118,14 +118,16 @@ export interface ModelsLabClient {
  * ```
  */
 export function modelslab(options: ClientOptions): ModelsLabClient {
-  const client = createClient(modelslabAdapter, options);
-  return {
-    events: client.events,
-    watch: (ref, watchOptions) => client.watch(ref, watchOptions),
-    get: (ref, getOptions) => client.get(ref, getOptions),
-    run: (workflowId, params, runOptions) => client.call(run, parseRun(workflowId, params), runOptions),
-    runAndWatch: (workflowId, params, watchOptions) =>
-      client.runAndWatch(run, parseRun(workflowId, params), watchOptions),
-    cancel: (ref, cancelOptions) => client.call(cancel, parseRef(ref), cancelOptions),
-  };
+  return keyFree(options, (): ModelsLabClient => {
+    const client = buildClient(modelslabAdapter, options);
+    return {
+      events: client.events,
+      watch: (ref, watchOptions) => client.watch(ref, watchOptions),
+      get: (ref, getOptions) => client.get(ref, getOptions),
+      run: (workflowId, params, runOptions) => client.call(run, parseRun(workflowId, params), runOptions),
+      runAndWatch: (workflowId, params, watchOptions) =>
+        client.runAndWatch(run, parseRun(workflowId, params), watchOptions),
+      cancel: (ref, cancelOptions) => client.call(cancel, parseRef(ref), cancelOptions),
+    };
+  });
 }

@@ -1,0 +1,216 @@
+// Class 6 — secrets, exactly. The key must not appear, in any form (raw, trimmed,
+// percent-encoded, a prefix of 8 characters or more), in any message, stack, cause, field,
+// JSON.stringify, util.inspect or CLI line, on every error path: one scrub, run on each body
+// before it is parsed or cut and on each error on its way out of a client.
+import { PassThrough } from 'node:stream';
+import { lastValueFrom, type Observable } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createOutput } from '../../src/cli/io.js';
+import {
+  ConfigError,
+  ExecutionFailedError,
+  ResponseValidationError,
+  datalab,
+  eachlabs,
+  modelslab,
+  throwOnFailure,
+  waitForTerminal,
+  type ExecutionUpdate,
+} from '../../src/index.js';
+import {
+  KEY,
+  PROVIDERS,
+  body,
+  clientOf,
+  drain,
+  expectKeyFree,
+  fakeFetch,
+  rejection,
+  type ProviderName,
+} from './support.js';
+
+beforeEach(() => vi.useFakeTimers({ now: 0 }));
+afterEach(() => vi.useRealTimers());
+
+/** Each provider's error body with `message` in it. */
+function errorBody(provider: ProviderName, message: string): unknown {
+  return provider === 'modelslab'
+    ? { status: 'error', message }
+    : provider === 'eachlabs'
+      ? { error: message }
+      : { detail: message };
+}
+
+describe('the key read with its newline (a file, an env var)', () => {
+  it.each(PROVIDERS)('%s: is sent trimmed, and scrubbed trimmed from an error that echoes it', async (provider) => {
+    const { fetch, calls } = fakeFetch({ status: 401, body: errorBody(provider, `Invalid API key: ${KEY}`) });
+    const error = await rejection(clientOf(provider, fetch, { apiKey: `${KEY}\n` }).get());
+    expect(Object.values(calls[0]!.headers).join(' ')).toContain(KEY);
+    expect((error as Error).message).toContain('[REDACTED]');
+    expectKeyFree(error);
+  });
+
+  it('is scrubbed trimmed from CLI lines', () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const chunks: Buffer[] = [];
+    stdout.on('data', (c: Buffer) => chunks.push(c));
+    const output = createOutput({ stdout, stderr, env: {}, signal: new AbortController().signal }, [`${KEY}\n`]);
+    output.out(`{"key":"${KEY}"} and ${KEY.slice(0, 12)}…`);
+    const line = Buffer.concat(chunks).toString('utf8');
+    expect(line).toBe('{"key":"[REDACTED]"} and [REDACTED]…\n');
+  });
+});
+
+describe('a body cut short before scrubbing', () => {
+  it.each(PROVIDERS)(
+    '%s: a long non-JSON error page with the key past the cut leaves no prefix of it',
+    async (provider) => {
+      const page = `${'x'.repeat(190)}${KEY}${'y'.repeat(100)}`; // the key straddles character 200
+      const { fetch } = fakeFetch({ status: 502, text: page, headers: { 'content-type': 'text/html' } });
+      const error = await rejection(clientOf(provider, fetch).get());
+      expectKeyFree(error);
+    },
+  );
+});
+
+describe('headers and fields', () => {
+  it.each(PROVIDERS)('%s: an X-Request-Id that echoes the key is scrubbed', async (provider) => {
+    const { fetch } = fakeFetch({
+      status: 404,
+      body: errorBody(provider, 'not found'),
+      headers: { 'x-request-id': `req-${KEY}` },
+    });
+    const error = await rejection(clientOf(provider, fetch).get());
+    expect(error).toMatchObject({ requestId: 'req-[REDACTED]' });
+    expectKeyFree(error);
+  });
+
+  it.each(PROVIDERS)(
+    '%s: the key as a field name in a body that fails the schema is not in the issues or the message',
+    async (provider) => {
+      const bad =
+        provider === 'modelslab'
+          ? { status: 'success', execution: { id: 1, status: 'running', [KEY]: 1 }, steps: [{ name: KEY, status: 42 }] }
+          : provider === 'eachlabs'
+            ? { execution_id: 'e1', status: 'running', step_outputs: { [KEY]: { status: 42 } } }
+            : { execution_id: 123, status: 'IN_PROGRESS', steps: { [KEY]: { status: 42 } } };
+      const { fetch } = fakeFetch({ body: bad });
+      const error = await rejection(clientOf(provider, fetch).get());
+      expect(error).toBeInstanceOf(ResponseValidationError);
+      expectKeyFree(error);
+    },
+  );
+});
+
+describe('a failed execution that echoes the key', () => {
+  it.each(PROVIDERS)('%s: ExecutionFailedError, its snapshot and raw body carry no key', async (provider) => {
+    const { fetch } = fakeFetch({
+      body: body(provider, 'failed', [['a', 'failed']], { error: `key ${KEY} is over quota` }),
+    });
+    const watch = clientOf(provider, fetch).watch();
+    const result = await drain(watch.pipe(throwOnFailure()));
+    expect(result.error).toBeInstanceOf(ExecutionFailedError);
+    expect((result.error as Error).message).toContain('[REDACTED]');
+    expectKeyFree(result.error);
+    vi.useRealTimers();
+    const viaPromise = await rejection(waitForTerminal(clientOf(provider, fetch).watch()));
+    expectKeyFree(viaPromise);
+  });
+});
+
+describe('the key in the wrong place', () => {
+  const factories = {
+    modelslab: (o: object) => modelslab({ apiKey: KEY, ...o }),
+    eachlabs: (o: object) => eachlabs({ apiKey: KEY, ...o }),
+    datalab: (o: object) => datalab({ apiKey: KEY, ...o }),
+  };
+
+  it.each(PROVIDERS)('%s: a ConfigError that would echo it (baseUrl, jitter, a header) does not', (provider) => {
+    const make = factories[provider];
+    for (const options of [
+      { baseUrl: KEY },
+      { baseUrl: `https://${KEY}@api.test/` },
+      { backoff: { jitter: KEY } },
+      { rateLimit: KEY },
+      { requestTimeoutMs: KEY },
+      { headers: { [`${KEY} name`]: 'x' } },
+      { headers: { token: `${KEY}\r\nX-Injected: 1` } },
+      { [KEY]: true },
+    ]) {
+      let thrown: unknown;
+      try {
+        make(options);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, JSON.stringify(Object.keys(options))).toBeInstanceOf(ConfigError);
+      expectKeyFree(thrown);
+    }
+  });
+
+  it('the client options themselves a key, or `api`, or a watch option', () => {
+    const attempts = [
+      () => modelslab(KEY as never),
+      () => eachlabs({ apiKey: KEY, api: KEY as never }),
+      () => datalab({ apiKey: KEY, fetch: fakeFetch({}).fetch }).watch(1, { maxWaitMs: KEY as never }),
+      () => void modelslab({ apiKey: KEY }).run('wf', KEY as never),
+    ];
+    for (const attempt of attempts) {
+      let thrown: unknown;
+      try {
+        attempt();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ConfigError);
+      expectKeyFree(thrown);
+    }
+  });
+
+  it.each(PROVIDERS)(
+    '%s: the key used as an id, percent-encoded in the path, is scrubbed from the 404',
+    async (provider) => {
+      const key = 'sk+live/7Hq2Zr9=XkP4mVw8LcN3bTg'; // + / = are percent-encoded in a path segment
+      const { fetch, calls } = fakeFetch({ status: 404, body: errorBody(provider, 'not found') });
+      const options = { apiKey: key, fetch, rateLimit: false as const };
+      const get =
+        provider === 'modelslab'
+          ? modelslab(options).get({ workflowId: key, executionId: 1 })
+          : provider === 'eachlabs'
+            ? eachlabs(options).get(key)
+            : datalab(options).get(key);
+      const error = await rejection(get);
+      expect(calls[0]!.url).toContain(encodeURIComponent(key));
+      expectKeyFree(error, key);
+    },
+  );
+});
+
+describe('every error path', () => {
+  it.each(PROVIDERS)('%s: a network failure whose message echoes the key, through a watch', async (provider) => {
+    const fetch = vi.fn(async () => {
+      throw new TypeError(`connect ECONNREFUSED (header key=${KEY.slice(0, 10)}…)`);
+    }) as unknown as typeof globalThis.fetch;
+    const result = await drain(
+      clientOf(provider, fetch, { backoff: { initialDelayMs: 10, jitter: 'none', maxRetries: 1 } }).watch(),
+    );
+    expect(result.error).toBeDefined();
+    expectKeyFree(result.error);
+  });
+
+  it.each(PROVIDERS)('%s: a watch that times out after maxWaitMs, named by an id that is the key', async (provider) => {
+    const { fetch } = fakeFetch({ body: body(provider, 'running', []) });
+    const c: Observable<ExecutionUpdate> =
+      provider === 'modelslab'
+        ? modelslab({ apiKey: KEY, fetch }).watch({ workflowId: 'wf', executionId: KEY }, { maxWaitMs: 1_000 })
+        : provider === 'eachlabs'
+          ? eachlabs({ apiKey: KEY, fetch }).watch(KEY, { maxWaitMs: 1_000 })
+          : datalab({ apiKey: KEY, fetch }).watch(KEY, { maxWaitMs: 1_000 });
+    const pending = lastValueFrom(c).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const error = await pending;
+    expect(error).toBeInstanceOf(Error);
+    expectKeyFree(error);
+  });
+});
