@@ -20,6 +20,17 @@ export {
   type BackoffPolicy,
 } from './core/backoff.js';
 export { watchExecution, type SnapshotSource } from './core/poll.js';
+export {
+  LearnedDurations,
+  QUEUE_STEP,
+  EXECUTION_STEP,
+  type DurationEstimate,
+  type DurationKey,
+  type DurationSample,
+  type LearnedDurationsJSON,
+  type LearnedDurationsOptions,
+} from './core/learned.js';
+export { samplesFrom } from './core/samples.js';
 export { watchList, type ListSource } from './core/list.js';
 export type { WatchOptions } from './core/watch-options.js';
 export type { RateLimitOptions } from './core/budget.js';
