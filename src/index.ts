@@ -31,6 +31,14 @@ export {
   type LearnedDurationsOptions,
 } from './core/learned.js';
 export { samplesFrom } from './core/samples.js';
+export {
+  briskDelay,
+  dueScore,
+  nextPollDelay,
+  relaxedDelay,
+  type CadenceDecision,
+  type CadenceState,
+} from './core/cadence.js';
 export { watchList, type ListSource } from './core/list.js';
 export type { WatchOptions } from './core/watch-options.js';
 export type { RateLimitOptions } from './core/budget.js';
