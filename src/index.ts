@@ -39,6 +39,7 @@ export {
   type CadenceDecision,
   type CadenceState,
 } from './core/cadence.js';
+export type { StalledChange } from './core/stall.js';
 export { watchList, type ListSource } from './core/list.js';
 export type { WatchOptions } from './core/watch-options.js';
 export type { RateLimitOptions } from './core/budget.js';
