@@ -127,3 +127,11 @@ export {
   type ExecutionPage,
   type ExecutionSummary,
 } from './providers/eachlabs/index.js';
+export { parseWebhook, type WebhookByProvider } from './providers/webhooks.js';
+export { ModelsLabWebhookBody, type ModelsLabWebhook } from './providers/modelslab/webhook.js';
+export {
+  verifyEachLabsWebhook,
+  type EachLabsWebhook,
+  type VerifyEachLabsWebhookOptions,
+  type WebhookVerification,
+} from './providers/eachlabs/webhook.js';
