@@ -20,6 +20,26 @@ export {
   type BackoffPolicy,
 } from './core/backoff.js';
 export { watchExecution, type SnapshotSource } from './core/poll.js';
+export {
+  LearnedDurations,
+  QUEUE_STEP,
+  EXECUTION_STEP,
+  type DurationEstimate,
+  type DurationKey,
+  type DurationSample,
+  type LearnedDurationsJSON,
+  type LearnedDurationsOptions,
+} from './core/learned.js';
+export { samplesFrom } from './core/samples.js';
+export {
+  briskDelay,
+  dueScore,
+  nextPollDelay,
+  relaxedDelay,
+  type CadenceDecision,
+  type CadenceState,
+} from './core/cadence.js';
+export type { StalledChange } from './core/stall.js';
 export { watchList, type ListSource } from './core/list.js';
 export type { WatchOptions } from './core/watch-options.js';
 export type { RateLimitOptions } from './core/budget.js';
@@ -123,3 +143,11 @@ export {
 } from './providers/eachlabs/index.js';
 export { scrub } from './transport/redact.js';
 export { stringifyJson } from './internal/json.js';
+export { parseWebhook, type WebhookByProvider } from './providers/webhooks.js';
+export { ModelsLabWebhookBody, type ModelsLabWebhook } from './providers/modelslab/webhook.js';
+export {
+  verifyEachLabsWebhook,
+  type EachLabsWebhook,
+  type VerifyEachLabsWebhookOptions,
+  type WebhookVerification,
+} from './providers/eachlabs/webhook.js';

@@ -1,3 +1,4 @@
+import type { LearnedDurations, LearnedDurationsJSON } from '../core/learned.js';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { BackoffOptions } from '../core/backoff.js';
 import type { RateLimitOptions } from '../core/budget.js';
@@ -58,6 +59,17 @@ export interface ClientOptions {
    * @defaultValue `asyncScheduler`
    */
   scheduler?: SchedulerLike;
+  /**
+   * What an earlier client learned of step durations (`client.learned.toJSON()`, or its JSON
+   * text), so a new process polls well from its first watch.
+   */
+  learned?: LearnedDurationsJSON | string;
+  /**
+   * Whether watches may use learned step durations to choose when to poll (`false`: the
+   * backoff policy alone; a watch's `adaptive` can turn it off for itself).
+   * @defaultValue true
+   */
+  adaptive?: boolean;
 }
 
 /** The keys of {@link ClientOptions}: anything else is a typo and refused. */
@@ -71,6 +83,8 @@ export const CLIENT_OPTION_KEYS: readonly string[] = [
   'maxBodyBytes',
   'rateLimit',
   'scheduler',
+  'learned',
+  'adaptive',
 ];
 
 /**
@@ -161,6 +175,11 @@ export interface Client<Ref, S extends ExecutionSnapshot, RefIn = Ref> {
    * polled, retried or waited. Hot; costs nothing while nobody subscribes.
    */
   readonly events: Observable<WatchEvent>;
+  /**
+   * What this client learned of step durations from the providers' own timestamps (bounded
+   * memory); `learned.toJSON()` persists it for `ClientOptions.learned`.
+   */
+  readonly learned: LearnedDurations;
   /**
    * Watches one execution until a terminal status. Cold: the first request goes out at
    * subscription. Subscriptions of one client to one execution share one poll; one that

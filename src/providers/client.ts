@@ -24,6 +24,9 @@ import { ConfigError } from '../core/errors.js';
 import { isRunwatchError } from '../core/error-guards.js';
 import type { WatchEvent } from '../core/events.js';
 import { Hub } from '../core/hub.js';
+import { nextPollDelay } from '../core/cadence.js';
+import { LearnedDurations } from '../core/learned.js';
+import { samplesFrom } from '../core/samples.js';
 import { listTracker } from '../core/list.js';
 import type { ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
 import { checkKeys, fail, optionalSignal, readOptions, readSignal, requireObject } from '../core/options.js';
@@ -144,6 +147,9 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     if (events.observed) events.next(event);
   };
   const hub = new Hub();
+  const learned = o.learned === undefined ? new LearnedDurations() : LearnedDurations.fromJSON(o.learned);
+  if (o.adaptive !== undefined && typeof o.adaptive !== 'boolean') fail('adaptive', 'a boolean', o.adaptive, provider);
+  const adaptive = o.adaptive ?? true;
   const scopes = new Map<string, RateLimiter>();
   const scopeOf = (scope: string): RateLimiter => {
     let limiter = scopes.get(scope);
@@ -216,12 +222,30 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
             reason: wait.reason,
           }),
       };
+      let last: S | undefined;
       const fetch = async (signal: AbortSignal): Promise<S> => {
         const snapshot = await call(adapter.status, ref, signal, turn);
         polledAt = clock.now();
+        // Learned from the provider's own step timestamps, never from when a poll noticed.
+        for (const sample of samplesFrom(last, snapshot, snapshot.workflowId)) learned.record(sample);
+        last = snapshot;
         return apply === undefined ? snapshot : apply(snapshot, signal);
       };
-      return pollLoop(fetch, () => executionTracker(loop.since as S | undefined), { ...loop, id, provider, onEvent });
+      const plan =
+        adaptive && loop.adaptive
+          ? (quietPolls: number) => {
+              if (last === undefined) return undefined;
+              const state = { snapshot: last, workflowId: last.workflowId, quietPolls };
+              return nextPollDelay(state, clock.now(), loop.policy, learned, loop.random);
+            }
+          : undefined;
+      return pollLoop(fetch, () => executionTracker(loop.since as S | undefined), {
+        ...loop,
+        id,
+        provider,
+        onEvent,
+        plan,
+      });
     };
     if (config.apart) return open(config);
     const key = [
@@ -249,6 +273,7 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
   return {
     provider,
     events: events.asObservable(),
+    learned,
     watch(ref, watchOptions, transform) {
       const parsed = adapter.parseRef(ref);
       return watchRef(parsed, resolveWatch(watchOptions), transform);

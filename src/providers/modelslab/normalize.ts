@@ -25,6 +25,9 @@ const EXECUTION_STATUSES: ReadonlyMap<string, ExecutionStatus> = new Map([
   ['canceled', 'cancelled'],
 ]);
 
+/** A ModelsLab execution status, normalized (`pending` is `'queued'`). */
+export const executionStatusOf = (raw: string): ExecutionStatus => statusFrom(EXECUTION_STATUSES, raw);
+
 const STEP_STATUSES: ReadonlyMap<string, StepStatus> = new Map([
   ['pending', 'pending'],
   ['queued', 'queued'],
