@@ -210,6 +210,19 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
 }
 
 /**
+ * The one rule for a server's hints, whatever their form (a `Retry-After` header in seconds
+ * or as an HTTP date, a body's `retry_after`, a provider's documented default): the first
+ * that is a number ≥ 0 wins, so a negative, unreadable or past hint means "no hint"; one over
+ * {@link MAX_HINT_MS} (`1e308` seconds included) is capped, and the wait asked for is kept
+ * as `hintCappedFromMs` so that the cap is reported, not silent.
+ */
+export function readHint(...hints: (number | undefined)[]): { retryAfterMs?: number; hintCappedFromMs?: number } {
+  const ms = hints.find((hint) => hint! >= 0);
+  if (ms === undefined) return {};
+  return ms > MAX_HINT_MS ? { retryAfterMs: MAX_HINT_MS, hintCappedFromMs: ms } : { retryAfterMs: ms };
+}
+
+/**
  * Turns a server's hint into a safe floor for the next delay: ignores what is not a positive
  * finite number and caps it at {@link MAX_HINT_MS}.
  */

@@ -21,8 +21,10 @@ export interface RunwatchErrorOptions {
   executionId?: string | undefined;
   /** The provider's request id (e.g. EachLabs `X-Request-Id`), for support tickets. */
   requestId?: string | undefined;
-  /** How long the server asked us to wait before the next request, in ms. */
+  /** How long the server asked us to wait before the next request, in ms, at most an hour. */
   retryAfterMs?: number | undefined;
+  /** The wait the server asked for when it was over the cap (`retryAfterMs` is the cap then), in ms. */
+  hintCappedFromMs?: number | undefined;
   /** Whether a watch retries after this error. Defaults per class. */
   retryable?: boolean | undefined;
   /** The underlying error, already stripped of secrets. */
@@ -61,8 +63,10 @@ export class RunwatchError extends Error {
   readonly executionId: string | undefined;
   /** The provider's request id, where it sent one. */
   readonly requestId: string | undefined;
-  /** How long the server asked us to wait, in ms, where it said. */
+  /** How long the server asked us to wait, in ms, where it said; capped at an hour. */
   readonly retryAfterMs: number | undefined;
+  /** The wait the server asked for, in ms, when it was over the hour `retryAfterMs` is capped at. */
+  readonly hintCappedFromMs: number | undefined;
   /** Whether a watch retries (with backoff) after this error instead of failing. */
   readonly retryable: boolean;
 
@@ -77,6 +81,7 @@ export class RunwatchError extends Error {
     this.executionId = options.executionId;
     this.requestId = options.requestId;
     this.retryAfterMs = options.retryAfterMs;
+    this.hintCappedFromMs = options.hintCappedFromMs;
     this.retryable = options.retryable ?? false;
     // The class names along the prototype chain (from a static field, which minifiers keep,
     // unlike `constructor.name`), so guards work across bundles where `instanceof` does not.

@@ -40,12 +40,29 @@ export interface ChaosOptions {
    */
   dropRate?: number;
   /**
+   * Share of successful responses sent with an empty body, still with status 200.
+   * @defaultValue 0
+   */
+  emptyRate?: number;
+  /**
+   * Share of successful responses that send their headers and half the body, then stall
+   * until the client gives up (a timeout for the client).
+   * @defaultValue 0
+   */
+  stallRate?: number;
+  /**
+   * Share of requests answered `302` to the same path on another origin (`localhost` instead
+   * of `127.0.0.1`), where the simulator serves nothing: following it is the client's mistake.
+   * @defaultValue 0
+   */
+  redirectRate?: number;
+  /**
    * Delay before each answer, in ms, uniform in `[min, max]`.
    * @defaultValue [0, 0]
    */
   latencyMs?: readonly [number, number];
   /**
-   * The wait, in seconds, that injected 429s ask for.
+   * The wait, in seconds, that injected 429s ask for; fractions are allowed, for fast tests.
    * @defaultValue 1
    */
   retryAfterSeconds?: number;
@@ -59,7 +76,9 @@ export interface ChaosDraw {
   drop: boolean;
   error: 500 | 502 | 503 | undefined;
   rateLimit: boolean;
-  malformed: 'truncated' | 'invalid' | undefined;
+  /** What to do to a successful response's body, if anything. */
+  body: 'truncated' | 'invalid' | 'empty' | 'stall' | undefined;
+  redirect: boolean;
   latencyMs: number;
 }
 
@@ -68,6 +87,9 @@ const NONE: ResolvedChaos = {
   rateLimitRate: 0,
   malformedRate: 0,
   dropRate: 0,
+  emptyRate: 0,
+  stallRate: 0,
+  redirectRate: 0,
   latencyMs: [0, 0],
   retryAfterSeconds: 1,
 };
@@ -91,14 +113,17 @@ export function resolveChaos(value: unknown): ResolvedChaos {
     fail('chaos.latencyMs', 'a [min, max] pair of non-negative numbers with min <= max', latency);
   }
   const retryAfterSeconds = v['retryAfterSeconds'] ?? 1;
-  if (typeof retryAfterSeconds !== 'number' || !Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
-    fail('chaos.retryAfterSeconds', 'a non-negative whole number', retryAfterSeconds);
+  if (typeof retryAfterSeconds !== 'number' || !Number.isFinite(retryAfterSeconds) || retryAfterSeconds < 0) {
+    fail('chaos.retryAfterSeconds', 'a non-negative number', retryAfterSeconds);
   }
   return {
     errorRate: rate('errorRate'),
     rateLimitRate: rate('rateLimitRate'),
     malformedRate: rate('malformedRate'),
     dropRate: rate('dropRate'),
+    emptyRate: rate('emptyRate'),
+    stallRate: rate('stallRate'),
+    redirectRate: rate('redirectRate'),
     latencyMs: [latency[0] as number, latency[1] as number],
     retryAfterSeconds,
   };
@@ -106,8 +131,12 @@ export function resolveChaos(value: unknown): ResolvedChaos {
 
 const ERRORS = [500, 502, 503] as const;
 
-/** Decides one request's faults. Always takes seven draws, so one request never shifts the next one's outcome. */
-export function drawChaos(random: Random, chaos: ResolvedChaos): ChaosDraw {
+/**
+ * Decides one request's faults. Always takes seven draws from `random` and three from `more`
+ * (the faults added later draw from a stream of their own, so a seed replays the same older
+ * faults as before they existed), so one request never shifts the next one's outcome.
+ */
+export function drawChaos(random: Random, chaos: ResolvedChaos, more: Random): ChaosDraw {
   const drop = random.chance(chaos.dropRate);
   const error = random.chance(chaos.errorRate);
   const which = random.pick(ERRORS);
@@ -116,7 +145,11 @@ export function drawChaos(random: Random, chaos: ResolvedChaos): ChaosDraw {
   const kind = random.chance(0.5) ? 'truncated' : 'invalid';
   const [min, max] = chaos.latencyMs;
   const latencyMs = Math.round(min + random.float() * (max - min));
-  return { drop, error: error ? which : undefined, rateLimit, malformed: malformed ? kind : undefined, latencyMs };
+  const redirect = more.chance(chaos.redirectRate);
+  const empty = more.chance(chaos.emptyRate);
+  const stall = more.chance(chaos.stallRate);
+  const body = malformed ? kind : empty ? 'empty' : stall ? 'stall' : undefined;
+  return { drop, error: error ? which : undefined, rateLimit, body, redirect, latencyMs };
 }
 
 /** A 200 body that is not JSON: cut in half, or not JSON at all (what a proxy in trouble sends). */

@@ -54,7 +54,12 @@ export class Random {
  * Independent streams from one seed (scripts, ids, chaos), so that creating an execution
  * never shifts the chaos sequence and a run replays request by request.
  */
-export function streams(seed: number): { scripts: Random; ids: Random; chaos: Random } {
+export function streams(seed: number): { scripts: Random; ids: Random; chaos: Random; moreChaos: Random } {
   const derive = (salt: number): number => Math.imul((seed ^ salt) >>> 0, 0x9e3779b1) >>> 0;
-  return { scripts: new Random(derive(0x5c1)), ids: new Random(derive(0x1d5)), chaos: new Random(derive(0xc4a05)) };
+  return {
+    scripts: new Random(derive(0x5c1)),
+    ids: new Random(derive(0x1d5)),
+    chaos: new Random(derive(0xc4a05)),
+    moreChaos: new Random(derive(0xc4a06)),
+  };
 }

@@ -114,8 +114,8 @@ export interface SimulatorRequest {
    * which must be fetched without the key, `'missing'` is the right answer.
    */
   auth: AuthOutcome;
-  /** The fault chaos injected, if any. */
-  chaos: 'drop' | 'error' | 'rate-limit' | 'malformed' | undefined;
+  /** The fault chaos injected, if any (see {@link ChaosOptions} for each). */
+  chaos: 'drop' | 'error' | 'rate-limit' | 'malformed' | 'empty' | 'stall' | 'redirect' | undefined;
   /** Whether the configured `rateLimits` refused it. */
   rateLimited: boolean;
   /** The delay chaos added, in ms. */

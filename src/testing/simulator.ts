@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../core/errors.js';
 import { assertPositive, assertPositiveInteger, describe, fail } from '../core/options.js';
 import type { RateLimitOptions } from '../core/budget.js';
-import { drawChaos, malform, RequestWindows, resolveChaos, type ResolvedChaos } from './chaos.js';
+import { drawChaos, malform, RequestWindows, resolveChaos, type ChaosDraw, type ResolvedChaos } from './chaos.js';
 import { datalab } from './datalab.js';
 import { eachlabsCurrent, eachlabsLegacy } from './eachlabs.js';
 import { ExecutionStore } from './execution.js';
@@ -108,20 +108,29 @@ async function readBody(req: IncomingMessage): Promise<RequestBody | 'too-large'
   }
 }
 
-function write(res: ServerResponse, reply: Reply, malformed?: 'truncated' | 'invalid'): void {
+/**
+ * Writes a reply, with the body fault chaos chose for a success: invalid or truncated JSON,
+ * an empty body, or half the body and then a stall that lasts until the client gives up.
+ */
+function write(res: ServerResponse, reply: Reply, fault?: ChaosDraw['body']): void {
   if (res.destroyed || res.headersSent) return;
   let payload: Buffer =
     reply.raw === undefined ? Buffer.from(JSON.stringify(reply.json ?? null)) : Buffer.from(reply.raw);
-  if (reply.status === 204) payload = Buffer.alloc(0);
-  else if (malformed && reply.raw === undefined) payload = malform(payload, malformed);
+  const length = payload.length;
+  if (reply.status === 204 || fault === 'empty') payload = Buffer.alloc(0);
+  else if ((fault === 'truncated' || fault === 'invalid') && reply.raw === undefined) payload = malform(payload, fault);
   res.writeHead(reply.status, {
     ...CORS,
     ...(reply.status === 204
       ? {}
-      : { 'content-type': reply.contentType ?? 'application/json', 'content-length': String(payload.length) }),
+      : {
+          'content-type': reply.contentType ?? 'application/json',
+          'content-length': String(fault === 'stall' ? length : payload.length),
+        }),
     ...reply.headers,
   });
-  res.end(payload);
+  if (fault === 'stall') res.write(payload.subarray(0, Math.floor(length / 2)));
+  else res.end(payload);
 }
 
 /**
@@ -211,8 +220,8 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
       latencyMs: 0,
       requestId: undefined,
     };
-    const answer = (reply: Reply, malformed?: 'truncated' | 'invalid'): void => {
-      write(res, reply, malformed);
+    const answer = (reply: Reply, fault?: ChaosDraw['body']): void => {
+      write(res, reply, fault);
       entry.status = reply.status;
       entry.requestId = reply.headers?.['x-request-id'];
       requests.push(entry);
@@ -267,7 +276,7 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     entry.endpoint = match.endpoint;
     entry.executionId = match.executionId;
 
-    const draw = drawChaos(random.chaos, chaos);
+    const draw = drawChaos(random.chaos, chaos, random.moreChaos);
     entry.latencyMs = draw.latencyMs;
     if (draw.latencyMs > 0 && !(await delay(draw.latencyMs))) return;
     if (draw.drop) {
@@ -277,12 +286,17 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
       return;
     }
     let reply: Reply;
-    let malformed: 'truncated' | 'invalid' | undefined;
+    let fault: ChaosDraw['body'];
     const limit = rateLimits[dialect.provider];
     const wait = entry.auth === 'ok' && !draw.error && limit ? windows.admit(match.rateKey, limit, time) : undefined;
     if (draw.error) {
       entry.chaos = 'error';
       reply = dialect.error(draw.error, REASONS[draw.error] ?? 'Server Error', requestId);
+    } else if (draw.redirect) {
+      // Another origin (a host name for the same port), where nothing answers as the provider.
+      entry.chaos = 'redirect';
+      const location = `${origin.replace('127.0.0.1', 'localhost')}/elsewhere${url.pathname}${url.search}`;
+      reply = { status: 302, json: { moved: location }, headers: { location } };
     } else if (entry.auth !== 'ok') {
       reply = dialect.unauthorized(entry.auth, requestId);
     } else if (wait !== undefined) {
@@ -310,12 +324,12 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
         const message = error instanceof ConfigError ? error.message : 'Internal Server Error';
         reply = dialect.error(500, message, requestId);
       }
-      if (draw.malformed && reply.status >= 200 && reply.status < 300) {
-        entry.chaos = 'malformed';
-        malformed = draw.malformed;
+      if (draw.body && reply.status >= 200 && reply.status < 300) {
+        entry.chaos = draw.body === 'truncated' || draw.body === 'invalid' ? 'malformed' : draw.body;
+        fault = draw.body;
       }
     }
-    answer(reply, malformed);
+    answer(reply, fault);
   }
 
   const server = createServer((req, res) => {

@@ -10,7 +10,7 @@ import {
   type ValidationIssue,
 } from '../core/errors.js';
 import { assertPositive, describe, fail } from '../core/options.js';
-import { MAX_TIMER_MS } from '../core/backoff.js';
+import { MAX_TIMER_MS, readHint } from '../core/backoff.js';
 import { DEFAULT_MAX_BODY_BYTES, readText } from './body.js';
 import { checkHeaders, parseBaseUrl } from './checks.js';
 import { abortError, defaultFetch, type FetchLike } from './fetch.js';
@@ -36,8 +36,13 @@ export interface ErrorDetails {
   message?: string | undefined;
   /** The provider's error code, where it gives one. */
   code?: string | undefined;
-  /** A wait the body asks for (ModelsLab's `retry_after`), in ms. */
+  /** A wait the body asks for (ModelsLab's `retry_after`), in ms; a negative or `NaN` one is no hint. */
   retryAfterMs?: number | undefined;
+  /**
+   * The HTTP status a 2xx body that reports a failure stands for (ModelsLab answers a bad key
+   * with `status: "error"` at HTTP 200: 401): it picks the error's class and `status`.
+   */
+  status?: number | undefined;
 }
 
 /** How a provider's transport is set up. Internal: providers build it from ClientOptions. */
@@ -296,17 +301,20 @@ export class HttpClient {
     const fields = { provider: this.provider, executionId: req.executionId, requestId, status };
     if (!response.ok || (parsed && this.options.isErrorBody?.(body) === true)) {
       const details = parsed ? (this.options.readError?.(body) ?? {}) : {};
-      const hint =
-        parseRetryAfter(headers.get('retry-after')) ??
-        details.retryAfterMs ??
-        (status === 429 ? this.options.defaultRetryAfterMs : undefined);
+      const hint = readHint(
+        parseRetryAfter(headers.get('retry-after')),
+        details.retryAfterMs,
+        status === 429 ? this.options.defaultRetryAfterMs : undefined,
+      );
       const what =
         details.message ?? (response.ok ? undefined : parsed || empty ? response.statusText : text.slice(0, 200));
       const message = `${this.provider}: ${what || 'request failed'} (HTTP ${status}, ${req.method ?? 'GET'} ${url.pathname})`;
-      const error = { ...fields, retryAfterMs: hint };
+      const error = { ...fields, ...hint };
       if (!response.ok) throw errorFromStatus(status, message, error);
-      // A 2xx that says it failed: a hint to wait means "slow down"; anything else is final.
-      throw hint === undefined ? new HttpError(message, error) : new RateLimitError(message, error);
+      // A 2xx that says it failed: the status it stands for, if it says; a hint to wait means
+      // "slow down"; anything else is final.
+      if (details.status !== undefined) throw errorFromStatus(details.status, message, error);
+      throw hint.retryAfterMs === undefined ? new HttpError(message, error) : new RateLimitError(message, error);
     }
     if (!parsed && !(empty && req.emptyOk)) {
       // Transient: a proxy's error page, a body cut short, a 200 with nothing in it.
@@ -319,16 +327,25 @@ export class HttpClient {
   }
 }
 
+const NUMERIC = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
+/**
+ * Reads seconds given as a number or a numeric string (`30`, `"1.5"`, `"1e308"`) as ms.
+ *
+ * @returns the ms, possibly negative or infinite (hints are judged by `readHint`); `undefined` for anything else.
+ */
+export function secondsToMs(value: unknown): number | undefined {
+  const n = typeof value === 'string' && NUMERIC.test(value) ? Number(value) : value;
+  return typeof n === 'number' ? n * 1000 : undefined;
+}
+
 /**
  * Parses a `Retry-After` header: delay-seconds or an HTTP date.
  *
- * @returns the delay in ms, or `undefined` when absent or unreadable.
+ * @returns the delay in ms; `undefined` when absent, unreadable, negative or in the past.
  */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
   if (value == null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
+  const ms = secondsToMs(value) ?? Date.parse(value.trim()) - now;
+  return ms >= 0 ? ms : undefined;
 }

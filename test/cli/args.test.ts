@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError, parseCommand, parseInputs } from '../../src/cli/args.js';
+import { HELP } from '../../src/cli/help.js';
 import { candidateSecrets } from '../../src/cli/io.js';
 
 const KEY = 'sk-cli-test-5f3a9c';
@@ -107,6 +108,8 @@ describe('parseCommand', () => {
     }
     expect(usage(['simulate', 'extra']).command).toBe('simulate');
     expect(usage(['simulate', '--api-key', KEY]).message).not.toContain(KEY);
+    expect(HELP.simulate.split('\n')[0]).toBe('Usage: runwatch simulate [--port <n>]');
+    expect(HELP.main).toContain('runwatch simulate [--port <n>]');
   });
 
   it('never echoes an unknown provider (it may be a key typed in the wrong place)', () => {

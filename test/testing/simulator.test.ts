@@ -688,6 +688,57 @@ describe('startSimulator: chaos', () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 
+  it('sends an empty body with status 200', async () => {
+    const sim = await start({ chaos: { emptyRate: 1 } });
+    const exec = sim.createExecution('datalab');
+    const res = await fetch(`${sim.baseUrls.datalab}/executions/${exec.executionId}`, {
+      headers: { 'x-api-key': sim.apiKey },
+    });
+    expect([res.status, await res.text()]).toEqual([200, '']);
+    expect(sim.requests).toEqual([expect.objectContaining({ status: 200, chaos: 'empty', endpoint: 'status' })]);
+  });
+
+  it('stalls a body after the headers and half of it, until the client gives up', async () => {
+    const sim = await start({ chaos: { stallRate: 1 } });
+    const exec = sim.createExecution('eachlabs');
+    const controller = new AbortController();
+    const res = await fetch(`${sim.baseUrls.eachlabs}/executions/${exec.executionId}`, {
+      headers: { 'x-api-key': sim.apiKey },
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toMatch(/^\{"execution_id"/);
+    expect(first.value!.length).toBeLessThan(Number(res.headers.get('content-length')));
+    const rest = reader.read();
+    controller.abort();
+    await expect(rest).rejects.toThrow();
+    expect(sim.requests).toEqual([expect.objectContaining({ status: 200, chaos: 'stall' })]);
+  });
+
+  it('redirects to the same path on another origin, where nothing answers as the provider', async () => {
+    const sim = await start({ chaos: { redirectRate: 1 } });
+    const res = await fetch(`${sim.baseUrls.modelslab}/wf/runs/1`, {
+      headers: { key: sim.apiKey },
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location')!);
+    expect(location.origin).not.toBe(sim.url);
+    expect(location.hostname).toBe('localhost');
+    expect(location.pathname).toBe('/elsewhere/modelslab/api/v1/workflows/wf/runs/1');
+    expect(sim.requests).toEqual([expect.objectContaining({ status: 302, chaos: 'redirect' })]);
+  });
+
+  it('takes a fractional retryAfterSeconds, and checks the new rates', async () => {
+    const sim = await start({ chaos: { rateLimitRate: 1, retryAfterSeconds: 0.25 } });
+    const dl = await get(`${sim.baseUrls.datalab}/executions/1`, { 'x-api-key': sim.apiKey });
+    expect([dl.status, dl.headers.get('retry-after')]).toEqual([429, '0.25']);
+    await expect(startSimulator({ chaos: { retryAfterSeconds: -1 } })).rejects.toBeInstanceOf(ConfigError);
+    await expect(startSimulator({ chaos: { stallRate: 2 } })).rejects.toBeInstanceOf(ConfigError);
+  });
+
   it('leaves CORS preflights, output URLs and files alone', async () => {
     const sim = await start({ chaos: { errorRate: 1, dropRate: 1 } });
     const res = await fetch(`${sim.baseUrls.modelslab}/wf/runs/1`, { method: 'OPTIONS' });

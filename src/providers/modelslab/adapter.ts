@@ -1,7 +1,7 @@
 import type { RateLimitOptions } from '../../core/budget.js';
 import { ConfigError } from '../../core/errors.js';
 import { describe, requireId, requireObject } from '../../core/options.js';
-import type { ErrorDetails } from '../../transport/http.js';
+import { secondsToMs, type ErrorDetails } from '../../transport/http.js';
 import type { Endpoint, ProviderAdapter } from '../adapter.js';
 import { nonEmpty } from '../normalize.js';
 import { normalizeModelsLab, type ModelsLabSnapshot } from './normalize.js';
@@ -89,15 +89,16 @@ export const cancel: Endpoint<Ref, void, ModelsLabCancelResponse | undefined> = 
 /**
  * Reads ModelsLab's error bodies ({@link ModelsLabErrorBody}): `message` (or the legacy
  * `messege`) and a 429's `retry_after` seconds. Field by field, not through the schema: a
- * malformed `retry_after` must not cost the message.
+ * malformed `retry_after` must not cost the message. ModelsLab answers a missing or wrong key
+ * with this envelope at HTTP 200 too: a message about the key stands for a 401.
  */
 function readError(body: unknown): ErrorDetails {
   const b: Partial<Record<keyof ModelsLabErrorBody, unknown>> = typeof body === 'object' && body !== null ? body : {};
   const message = nonEmpty(b.message) ?? nonEmpty(b.messege);
-  const seconds = b.retry_after;
-  const n = typeof seconds === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(seconds) ? Number(seconds) : seconds;
-  const retryAfterMs = typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n * 1000 : undefined;
-  return { message, retryAfterMs };
+  const retryAfterMs = secondsToMs(b.retry_after);
+  // "Rate limit exceeded for this API key" asks to wait: a hint makes it a 429, not a 401.
+  const auth = retryAfterMs === undefined && /\b(api[ _-]?key|unauthori[sz]ed|unauthenticated)\b/i.test(message ?? '');
+  return { message, retryAfterMs, status: auth ? 401 : undefined };
 }
 
 /** Checks `{ workflowId, executionId }`. */
