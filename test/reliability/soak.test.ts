@@ -143,13 +143,11 @@ describe('soak', () => {
     // a process descheduled between the count and the fetch cannot blur the figure), and
     // every fetch a client made: each must have been counted.
     const counts = new Map<RateLimiter, number[]>();
-    const tryTake = (RateLimiter.prototype as unknown as { tryTake(): boolean }).tryTake;
-    vi.spyOn(RateLimiter.prototype as unknown as { tryTake(): boolean }, 'tryTake').mockImplementation(function (
-      this: RateLimiter,
-    ) {
+    type TryTake = { tryTake(): (() => void) | undefined };
+    const tryTake = (RateLimiter.prototype as unknown as TryTake).tryTake;
+    vi.spyOn(RateLimiter.prototype as unknown as TryTake, 'tryTake').mockImplementation(function (this: RateLimiter) {
       const taken = tryTake.call(this);
-      const startsOf = (this as unknown as { starts: number[] }).starts;
-      if (taken) counts.set(this, [...(counts.get(this) ?? []), startsOf.at(-1)!]);
+      if (taken !== undefined) counts.set(this, [...(counts.get(this) ?? []), Date.now()]);
       return taken;
     });
     let fetches = 0;
