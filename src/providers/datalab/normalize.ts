@@ -20,7 +20,10 @@ import type { DatalabExecution, DatalabStep } from './schema.js';
  * // Logs: 1
  * ```
  */
-export type DatalabSnapshot = ExecutionSnapshot<DatalabExecution> & { provider: 'datalab' };
+export type DatalabSnapshot = ExecutionSnapshot<DatalabExecution> & {
+  /** Always `'datalab'`: checking it narrows `raw` in a stream of several providers. */
+  provider: 'datalab';
+};
 
 /**
  * Turns a validated Datalab execution body into a snapshot. Pure: no I/O.

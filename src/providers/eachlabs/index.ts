@@ -226,6 +226,16 @@ export interface EachLabsClient {
     bulkId: string,
     options: BulkWatchOptions & { steps: false },
   ): Observable<ExecutionUpdate<EachLabsBulkSnapshot>>;
+  /**
+   * Watches every execution of a bulk trigger with step detail (the default): the list once
+   * per poll, a full body only for an execution whose summary moved.
+   *
+   * @param workflowId - the workflow's id.
+   * @param bulkId - the `bulk_id` the bulk trigger returned.
+   * @param options - backoff, `maxWaitMs`, scheduler.
+   * @returns a cold observable of per-execution updates with steps and outputs.
+   * @throws {@link ConfigError} at once, for an empty id, a bad option or a `since`.
+   */
   watchBulk(
     workflowId: string,
     bulkId: string,

@@ -19,7 +19,10 @@ import type {
  * // Logs: true
  * ```
  */
-export type EachLabsSnapshot = ExecutionSnapshot<EachLabsExecution> & { provider: 'eachlabs' };
+export type EachLabsSnapshot = ExecutionSnapshot<EachLabsExecution> & {
+  /** Always `'eachlabs'`: checking it narrows `raw` in a stream of several providers. */
+  provider: 'eachlabs';
+};
 
 /**
  * One execution of a bulk as {@link EachLabsClient.watchBulk} sees it: built from a list
@@ -34,7 +37,10 @@ export type EachLabsSnapshot = ExecutionSnapshot<EachLabsExecution> & { provider
  * // Logs: 0
  * ```
  */
-export type EachLabsBulkSnapshot = ExecutionSnapshot<EachLabsExecutionSummary> & { provider: 'eachlabs' };
+export type EachLabsBulkSnapshot = ExecutionSnapshot<EachLabsExecutionSummary> & {
+  /** Always `'eachlabs'`: checking it narrows `raw` in a stream of several providers. */
+  provider: 'eachlabs';
+};
 
 /**
  * One execution in a list page, normalized.

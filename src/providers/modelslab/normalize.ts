@@ -14,7 +14,10 @@ import type { ModelsLabExecution, ModelsLabStep } from './schema.js';
  * // Logs: true
  * ```
  */
-export type ModelsLabSnapshot = ExecutionSnapshot<ModelsLabExecution> & { provider: 'modelslab' };
+export type ModelsLabSnapshot = ExecutionSnapshot<ModelsLabExecution> & {
+  /** Always `'modelslab'`: checking it narrows `raw` in a stream of several providers. */
+  provider: 'modelslab';
+};
 
 const EXECUTION_STATUSES: ReadonlyMap<string, ExecutionStatus> = new Map([
   ['pending', 'queued'],
