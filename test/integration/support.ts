@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 // pending and queued both mean "not started": EachLabs says queued where the others say pending.
-const STEP_RANK: Record<StepStatus, number> = {
+export const STEP_RANK: Record<StepStatus, number> = {
   unknown: -1,
   pending: 0,
   queued: 0,
@@ -31,7 +31,7 @@ const STEP_RANK: Record<StepStatus, number> = {
   cancelled: 2,
   skipped: 2,
 };
-const EXECUTION_RANK: Record<ExecutionStatus, number> = {
+export const EXECUTION_RANK: Record<ExecutionStatus, number> = {
   unknown: -1,
   queued: 0,
   running: 1,

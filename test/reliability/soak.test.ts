@@ -20,6 +20,7 @@ import {
 import { startSimulator, type ExecutionScript, type Simulator } from '../../src/testing/index.js';
 import { RateLimiter } from '../../src/core/budget.js';
 import { Random } from '../../src/testing/random.js';
+import { EXECUTION_RANK, STEP_RANK } from '../integration/support.js';
 
 const SEED = 90210;
 const PER_PROVIDER = 100;
@@ -69,25 +70,6 @@ function shown(provider: Provider, status: StepStatus): StepStatus {
   if (provider === 'eachlabs' && status === 'pending') return 'queued';
   return status;
 }
-
-const STEP_RANK: Record<StepStatus, number> = {
-  unknown: -1,
-  pending: 0,
-  queued: 0,
-  running: 1,
-  completed: 2,
-  failed: 2,
-  cancelled: 2,
-  skipped: 2,
-};
-const EXECUTION_RANK: Record<ExecutionStatus, number> = {
-  unknown: -1,
-  queued: 0,
-  running: 1,
-  completed: 2,
-  failed: 2,
-  cancelled: 2,
-};
 
 /** Replays one watch's changes; counts every way a story can be wrong. */
 function audit(updates: readonly ExecutionUpdate[]) {
