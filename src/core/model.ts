@@ -1,4 +1,5 @@
 import type { RunwatchError } from './errors.js';
+import type { StalledChange } from './stall.js';
 
 /**
  * The normalized status of a whole execution, the same for every provider.
@@ -215,14 +216,7 @@ export type ExecutionChange =
       /** The error, typed as it was thrown. */
       error: RunwatchError;
     }
-  | {
-      /** A running execution's snapshot has not changed for `stallAfterMs` (once per stall). */
-      type: 'stalled';
-      /** The execution concerned. */
-      executionId: string;
-      /** How long it has been unchanged, in ms. */
-      sinceMs: number;
-    };
+  | StalledChange;
 
 /**
  * The changes that concern one step: `step-added`, `step-status` and `step-output`.

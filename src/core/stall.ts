@@ -1,5 +1,3 @@
-import type { ExecutionChange } from './model.js';
-
 /**
  * The change a watch with `stallAfterMs` emits, once per stall, when a running execution's
  * snapshot has not changed for that long (DESIGN §3, §5). `sinceMs` is how long it has gone
@@ -14,4 +12,11 @@ import type { ExecutionChange } from './model.js';
  * // Logs: e1 quiet for 5 min
  * ```
  */
-export type StalledChange = Extract<ExecutionChange, { type: 'stalled' }>;
+export interface StalledChange {
+  /** The execution has not changed for `stallAfterMs`. */
+  type: 'stalled';
+  /** The execution concerned. */
+  executionId: string;
+  /** How long it has gone without a change, in ms (at least `stallAfterMs`). */
+  sinceMs: number;
+}
