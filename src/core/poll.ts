@@ -52,6 +52,16 @@ export interface Tracker<T, U> {
 /** The slow safety-net cadence of a watch that has a wake source, in ms. */
 export const WAKE_SAFETY_NET_MS = 60_000;
 
+/**
+ * A poll a second or more away is due to the next 10 ms. Node keeps one timer list per
+ * distinct duration, and jittered delays are all distinct: 10,000 watches made some 10,000
+ * lists, and inserting into them took most of the event loop. Rounded, they share at most a
+ * hundred lists per second of delay; 10 ms is nothing next to a delay of a second.
+ */
+export function roundDelay(delay: number): number {
+  return delay >= 1000 ? Math.ceil(delay / 10) * 10 : delay;
+}
+
 /** What a poll loop needs besides its fetch and tracker. */
 export interface LoopConfig extends ResolvedWatch {
   /** Names the watch in a {@link TimeoutError}. */
@@ -222,7 +232,7 @@ export function pollLoop<T, U>(
     };
 
     const schedule = (delay: number): void => {
-      if (!subscriber.closed) timer = later(poll, delay);
+      if (!subscriber.closed) timer = later(poll, roundDelay(delay));
     };
 
     if (maxWaitMs !== undefined) {

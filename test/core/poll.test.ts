@@ -275,6 +275,17 @@ describe('watchExecution', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('rounds a delay of a second or more up to 10 ms, so that jittered timers share a few timer lists', async () => {
+    const { source, calls } = scripted([snap('running')]);
+    // Equal jitter with random 0.3: 1.5 s × 0.5 + 1.5 s × 0.5 × 0.3 = 975 ms (under a second: exact),
+    // then 1.5 × 1.5 s drawn the same way = 1,462.5 ms (rounded up to 1,470).
+    const backoff = { initialDelayMs: 1_500, multiplier: 1.5, maxDelayMs: 60_000, jitter: 'equal' as const };
+    const { subscription } = collect(watchExecution(source, { backoff, random: () => 0.3 }));
+    await vi.advanceTimersByTimeAsync(975 + 1_470 + 10);
+    expect(calls.map((c) => c.at)).toEqual([0, 975, 975 + 1_470]);
+    subscription.unsubscribe();
+  });
+
   it('throws ConfigError at creation for invalid options', () => {
     const { source } = scripted([snap('running')]);
     expect(() => watchExecution(source, { maxWaitMs: -1 })).toThrow(ConfigError);
