@@ -62,8 +62,11 @@ export function roundDelay(delay: number): number {
   return delay >= 1000 ? Math.ceil(delay / 10) * 10 : delay;
 }
 
-/** What a poll loop needs besides its fetch and tracker. */
-export interface LoopConfig extends ResolvedWatch {
+/**
+ * What one poll loop has of its own, besides its fetch and tracker; the resolved options
+ * ({@link ResolvedWatch}) come separately, as most watches of a client share one.
+ */
+export interface LoopIdentity {
   /** Names the watch in a {@link TimeoutError}. */
   id: string;
   provider?: string | undefined;
@@ -83,24 +86,25 @@ export interface LoopConfig extends ResolvedWatch {
 export function pollLoop<T, U>(
   fetch: (signal: AbortSignal) => Promise<T>,
   tracker: () => Tracker<T, U>,
-  config: LoopConfig,
+  config: ResolvedWatch,
+  identity: LoopIdentity,
 ): Observable<U> {
   return new Observable<U>((subscriber) => {
-    const { policy, scheduler, maxWaitMs, provider } = config;
+    const { policy, scheduler, maxWaitMs } = config;
+    const { id, provider, onEvent, plan } = identity;
     const track = tracker();
     let quietPolls = 0; // polls since the last update
     let failures = 0; // failed requests in a row
     let inFlight: AbortController | undefined;
     let timer: Subscription | undefined;
     let deadline: Subscription | undefined;
-    const { onEvent } = config;
     let reason: WatchEventReason = 'policy';
     let startedAt = 0;
     let settled = true; // no request in flight
     let wokenInFlight = false;
     let lastChangeAt = scheduler.now();
     let stallReported = false;
-    const { wake, stallAfterMs, plan } = config;
+    const { wake, stallAfterMs } = config;
     const event = (
       type: WatchEvent['type'],
       delayMs: number,
@@ -109,8 +113,8 @@ export function pollLoop<T, U>(
     ): void => {
       onEvent?.({
         type,
-        provider: config.provider ?? '',
-        executionId: config.id,
+        provider: provider ?? '',
+        executionId: id,
         at: scheduler.now(),
         delayMs,
         reason: why,
@@ -237,7 +241,7 @@ export function pollLoop<T, U>(
 
     if (maxWaitMs !== undefined) {
       deadline = later(() => {
-        subscriber.error(watchTimeout(config.id, config.provider, maxWaitMs));
+        subscriber.error(watchTimeout(id, provider, maxWaitMs));
       }, maxWaitMs);
     }
     const woken = wake?.subscribe(onWake);
@@ -352,7 +356,8 @@ export function watchExecution<S extends ExecutionSnapshot>(
   return pollLoop(
     (signal) => source.fetchSnapshot(signal),
     () => executionTracker(config.since as S | undefined),
-    { ...config, id: source.id },
+    config,
+    { id: source.id },
   );
 }
 

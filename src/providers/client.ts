@@ -188,8 +188,13 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     return endpoint.read(parseWith(endpoint.schema, response.body, context), input);
   };
 
+  // Most watches pass no options: they share one resolved config (and one frozen policy)
+  // instead of holding two objects, and the hidden classes V8 made for them, each.
+  let plain: ResolvedWatch | undefined;
   const resolveWatch = (watchOptions: unknown): ResolvedWatch =>
-    resolveWatchOptions(watchOptions, backoff, provider, scheduler);
+    watchOptions === undefined
+      ? (plain ??= resolveWatchOptions(undefined, backoff, provider, scheduler))
+      : resolveWatchOptions(watchOptions, backoff, provider, scheduler);
 
   const watchRef = (
     ref: Ref,
@@ -239,8 +244,7 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
               return nextPollDelay(state, clock.now(), loop.policy, learned, loop.random);
             }
           : undefined;
-      return pollLoop(fetch, () => executionTracker(loop.since as S | undefined), {
-        ...loop,
+      return pollLoop(fetch, () => executionTracker(loop.since as S | undefined), loop, {
         id,
         provider,
         onEvent,
@@ -307,7 +311,7 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       if (config.since !== undefined) {
         fail('since', 'absent: a list watch has no execution snapshot to start from', config.since, provider);
       }
-      return pollLoop(fetchList, listTracker<T>, { ...config, id, provider, onEvent });
+      return pollLoop(fetchList, listTracker<T>, config, { id, provider, onEvent });
     },
     download(url, downloadOptions) {
       const d = readOptions('options', downloadOptions, provider);
