@@ -212,11 +212,10 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     }
     const open = (loop: ResolvedWatch): Observable<ExecutionUpdate<S>> => {
       const apply = transform?.create();
-      let polledAt = -Infinity;
+      // A plain field, not a getter: an object literal with an accessor is a dictionary in V8
+      // (some 350 B per watch).
       const turn: PollTurn = {
-        get priority() {
-          return polledAt;
-        },
+        priority: -Infinity, // when this watch last polled: the longest-waiting goes first
         onWait: (wait) =>
           onEvent({
             type: 'wait',
@@ -230,7 +229,7 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       let last: S | undefined;
       const fetch = async (signal: AbortSignal): Promise<S> => {
         const snapshot = await call(adapter.status, ref, signal, turn);
-        polledAt = clock.now();
+        turn.priority = clock.now();
         // Learned from the provider's own step timestamps, never from when a poll noticed.
         for (const sample of samplesFrom(last, snapshot, snapshot.workflowId)) learned.record(sample);
         last = snapshot;
