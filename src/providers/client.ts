@@ -261,7 +261,14 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     ].join('|');
     return hub.watch(
       key,
-      (wakes) => open({ ...config, since: undefined, maxWaitMs: undefined, wake: config.wake && wakes }),
+      // The shared poll has no `since`, no time limit and the merged wakes: the viewers bring
+      // theirs. Most watches have none of the three, and share their config as it is.
+      (wakes) =>
+        open(
+          config.since === undefined && config.maxWaitMs === undefined && config.wake === undefined
+            ? config
+            : { ...config, since: undefined, maxWaitMs: undefined, wake: config.wake && wakes },
+        ),
       {
         since: since as S | undefined,
         maxWaitMs: config.maxWaitMs,
