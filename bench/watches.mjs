@@ -2,14 +2,15 @@
 // polling written as bare promise + setTimeout loops (the floor), measured in the same run.
 // Each measurement runs in a fresh child process (`node --expose-gc`), ROUNDS times, medians:
 //   watches/loop-delay-p99   event-loop delay p99 (perf_hooks.monitorEventLoopDelay) over WINDOW_MS,
-//                            from the moment every watch's first poll was answered; with the polls
-//                            served against those a punctual poller would make in the window and
-//                            the polls that came later than their delay allowed (+50 ms)
+//                            in the steady state: from WARMUP_MS (one longest delay) after every
+//                            watch's first poll; with the polls served against those a punctual
+//                            poller would make in the window from each watch's last poll before it,
+//                            and the polls that came later than their delay allowed (+50 ms)
 //   watches/heap-per-watch   heap per live watch once every watch holds its first (3-step) body
 //                            and waits for its next poll, after a full GC
 // Every execution stays running with the same body, so the cadence is the policy's: 3 s, ×1.5
 // per quiet poll up to 10 s, 'equal' jitter (a mean of 7.5 s once capped: ~1,300 polls/s).
-// Run: npm run bench:watches   (one JSON line per figure; N, ROUNDS, WINDOW_MS from the environment)
+// Run: npm run bench:watches   (one JSON line per figure; N, ROUNDS, WINDOW_MS, WARMUP_MS from the environment)
 import { execFileSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ import { median, report } from './lib/stats.mjs';
 const N = Number(process.env.N ?? 10_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const WINDOW_MS = Number(process.env.WINDOW_MS ?? 10_000);
+const WARMUP_MS = Number(process.env.WARMUP_MS ?? 10_000);
 const LATE_MS = 50;
 const { initialDelayMs, maxDelayMs, multiplier } = DEFAULT_BACKOFF;
 /** The longest delay the policy allows before poll `k` (k ≥ 1) of an execution that never changes. */
@@ -34,7 +36,6 @@ const text = JSON.stringify(eachlabsBody(3));
  * then watches the event loop and the polls for WINDOW_MS.
  */
 async function observeLoop(start) {
-  const first = new Float64Array(N).fill(NaN); // when each poller first polled
   const last = new Float64Array(N);
   const count = new Uint32Array(N);
   let windowStart = Infinity;
@@ -48,7 +49,6 @@ async function observeLoop(start) {
     const now = performance.now();
     const k = count[i]++;
     if (k === 0) {
-      first[i] = now;
       if (++firsts === N) allFirst();
     } else if (now - last[i] > maxDelay(k) + LATE_MS) late++;
     last[i] = now;
@@ -56,20 +56,26 @@ async function observeLoop(start) {
   };
   for (let i = 0; i < N; i++) start(i, onPoll);
   await firstDone;
+  // Starting 10,000 pollers at once answers 10,000 first polls in a burst, which shifts every
+  // later poll by up to the burst's length: measured from there, even punctual loops look
+  // late. The window opens once every poller has been through one longest delay.
+  await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   windowStart = performance.now();
+  const from = Float64Array.from(last); // each poller's last poll before the window
+  const polled = Uint32Array.from(count);
   windowEnd = windowStart + WINDOW_MS;
   late = 0;
   histogram.enable();
   await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
   histogram.disable();
-  // What a punctual poller with instant responses would do in the same window, from the same
-  // first polls: the policy's delays drawn afresh, averaged over 4 draws.
+  // What a punctual poller with instant responses would do in the same window, from each
+  // poller's last poll before it: the policy's delays drawn afresh, averaged over 4 draws.
   let expected = 0;
   for (let draw = 0; draw < 4; draw++) {
     for (let i = 0; i < N; i++) {
-      let t = first[i];
-      for (let k = 1; t < windowEnd; k++) {
+      let t = from[i];
+      for (let k = polled[i]; t < windowEnd; k++) {
         t += delay(k);
         if (t >= windowStart && t < windowEnd) expected += 0.25;
       }
@@ -138,7 +144,7 @@ const run = (what, who) =>
   JSON.parse(
     execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), `--child=${what}/${who}`], {
       encoding: 'utf8',
-      env: { ...process.env, N: String(N), WINDOW_MS: String(WINDOW_MS) },
+      env: { ...process.env, N: String(N), WINDOW_MS: String(WINDOW_MS), WARMUP_MS: String(WARMUP_MS) },
       maxBuffer: 1 << 24,
     }),
   );
