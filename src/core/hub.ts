@@ -22,13 +22,44 @@ interface Viewer<S extends ExecutionSnapshot> {
   subscriber: Subscriber<ExecutionUpdate<S>>;
 }
 
-interface Shared<S extends ExecutionSnapshot> {
+/**
+ * One shared poll and its viewers. It observes the poll itself (no closures per execution):
+ * every update goes to every viewer, and the poll's end ends every viewer.
+ */
+class Shared<S extends ExecutionSnapshot> {
   /** The newest snapshot the poll produced. */
   latest: S | undefined;
-  viewers: Set<Viewer<S>>;
+  readonly viewers: Set<Viewer<S>>;
   poll: Subscription | undefined;
   /** Every subscription's wake hints, merged. */
-  wakes: Subject<void>;
+  readonly wakes = new Subject<void>();
+
+  constructor(
+    private readonly map: Map<string, Shared<S>>,
+    private readonly key: string,
+    first: Viewer<S>,
+  ) {
+    this.viewers = new Set([first]);
+  }
+
+  next(update: ExecutionUpdate<S>): void {
+    this.latest = update.snapshot;
+    for (const v of [...this.viewers]) deliver(v, update.snapshot, update);
+  }
+
+  error(error: unknown): void {
+    this.end((v) => v.subscriber.error(error));
+  }
+
+  complete(): void {
+    this.end((v) => v.subscriber.complete());
+  }
+
+  private end(notify: (v: Viewer<S>) => void): void {
+    if (this.map.get(this.key) === this) this.map.delete(this.key);
+    for (const v of [...this.viewers]) notify(v);
+    this.viewers.clear();
+  }
 }
 
 /**
@@ -66,22 +97,10 @@ export class Hub {
       if (entry?.latest !== undefined) deliver(me, entry.latest, undefined);
       const deadline = timeLimit(viewer, subscriber);
       if (entry === undefined) {
-        const created: Shared<S> = { latest: undefined, viewers: new Set([me]), poll: undefined, wakes: new Subject() };
+        const created = new Shared<S>(map, key, me);
         entry = created;
         map.set(key, created);
-        const end = (notify: (v: Viewer<S>) => void): void => {
-          if (map.get(key) === created) map.delete(key);
-          for (const v of [...created.viewers]) notify(v);
-          created.viewers.clear();
-        };
-        created.poll = open(created.wakes.asObservable()).subscribe({
-          next: (update) => {
-            created.latest = update.snapshot;
-            for (const v of [...created.viewers]) deliver(v, update.snapshot, update);
-          },
-          error: (error: unknown) => end((v) => v.subscriber.error(error)),
-          complete: () => end((v) => v.subscriber.complete()),
-        });
+        created.poll = open(created.wakes.asObservable()).subscribe(created);
       } else {
         entry.viewers.add(me);
       }

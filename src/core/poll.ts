@@ -66,24 +66,29 @@ export function checkSnapshot(value: unknown): void {
  * vanishes from one body is neither announced twice nor loses a transition.
  */
 export function executionTracker<S extends ExecutionSnapshot>(since: S | undefined): Tracker<S, ExecutionUpdate<S>> {
-  let previous = since;
-  return {
-    fold(snapshot) {
-      checkSnapshot(snapshot);
-      const changes = diff(previous, snapshot);
-      const before = previous;
-      previous = baseline(previous, snapshot);
-      return {
-        updates: changes.length > 0 ? [{ snapshot, previous: before, changes }] : [],
-        done: isTerminal(snapshot.status),
-      };
-    },
-    stalled(sinceMs) {
-      const last = previous;
-      if (last === undefined || last.status !== 'running') return undefined;
-      return { snapshot: last, previous: last, changes: [{ type: 'stalled', executionId: last.executionId, sinceMs }] };
-    },
-  };
+  return new ExecutionTracker(since);
+}
+
+// A class, not closures: one small object per watch.
+class ExecutionTracker<S extends ExecutionSnapshot> implements Tracker<S, ExecutionUpdate<S>> {
+  constructor(private previous: S | undefined) {}
+
+  fold(snapshot: S): { updates: ExecutionUpdate<S>[]; done: boolean } {
+    checkSnapshot(snapshot);
+    const before = this.previous;
+    const changes = diff(before, snapshot);
+    this.previous = baseline(before, snapshot);
+    return {
+      updates: changes.length > 0 ? [{ snapshot, previous: before, changes }] : [],
+      done: isTerminal(snapshot.status),
+    };
+  }
+
+  stalled(sinceMs: number): ExecutionUpdate<S> | undefined {
+    const last = this.previous;
+    if (last === undefined || last.status !== 'running') return undefined;
+    return { snapshot: last, previous: last, changes: [{ type: 'stalled', executionId: last.executionId, sinceMs }] };
+  }
 }
 
 /**
