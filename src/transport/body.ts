@@ -4,20 +4,27 @@
 /** The default cap on a response body: far above any provider's status body, far below trouble. */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+/** Stateless between calls (each decode is whole, never `stream`), so every read shares one. */
+const utf8 = new TextDecoder();
+
+/** A body's reader, where the fetch gives streams (an old polyfill may not). */
+export function bodyReader(response: Response): ReadableStreamDefaultReader<Uint8Array> | undefined {
+  return typeof response.body?.getReader === 'function' ? response.body.getReader() : undefined;
+}
+
 /**
  * Reads a body as text, at most `limit` bytes: a declared `Content-Length` over it is refused
  * before reading, and a body that grows past it is cancelled there (`tooLarge` makes the
- * error). `signal` cancels the read: the read then ends early, and the caller, which aborted
- * it, must not take the text for the body.
+ * error). The bytes are kept and decoded once, at the end: decoding chunk by chunk cost a
+ * decoder call and a string join per chunk. To stop a read early, cancel `reader`; the caller,
+ * which cancelled it, must not take the text for the body.
  */
 export async function readText(
   response: Response,
+  reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
   limit: number,
-  signal: AbortSignal,
   tooLarge: () => Error,
 ): Promise<string> {
-  const reader = typeof response.body?.getReader === 'function' ? response.body.getReader() : undefined;
-  const cancel = (): void => void reader?.cancel().catch(() => {});
   let size = Number(response.headers.get('content-length'));
   if (reader === undefined && !(size > limit)) {
     // A fetch without streams (an old polyfill): the cap still holds, after the fact.
@@ -26,24 +33,26 @@ export async function readText(
     if (!(size > limit)) return text;
   }
   if (size > limit) {
-    cancel();
+    void reader?.cancel().catch(() => {});
     throw tooLarge();
   }
-  signal.addEventListener('abort', cancel);
-  try {
-    const decoder = new TextDecoder();
-    let text = '';
-    for (size = 0; ;) {
-      const { done, value } = await reader!.read();
-      if (done) return text + decoder.decode();
-      size += value.byteLength;
-      if (size > limit) {
-        cancel();
-        throw tooLarge();
-      }
-      text += decoder.decode(value, { stream: true });
+  const chunks: Uint8Array[] = [];
+  for (size = 0; ;) {
+    const { done, value } = await reader!.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      void reader!.cancel().catch(() => {});
+      throw tooLarge();
     }
-  } finally {
-    signal.removeEventListener('abort', cancel);
+    chunks.push(value);
   }
+  if (chunks.length === 1) return utf8.decode(chunks[0]);
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return utf8.decode(bytes);
 }

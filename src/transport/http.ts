@@ -11,10 +11,10 @@ import {
 } from '../core/errors.js';
 import { assertPositive, describe, fail } from '../core/options.js';
 import { MAX_TIMER_MS, readHint } from '../core/backoff.js';
-import { DEFAULT_MAX_BODY_BYTES, readText } from './body.js';
+import { DEFAULT_MAX_BODY_BYTES, bodyReader, readText } from './body.js';
 import { checkHeaders, parseBaseUrl } from './checks.js';
 import { abortError, defaultFetch, type FetchLike } from './fetch.js';
-import { redactError, scrub } from './redact.js';
+import { redactError, scrubber } from './redact.js';
 
 export type { FetchLike } from './fetch.js';
 
@@ -108,12 +108,20 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export class HttpClient {
   readonly provider: string;
   readonly baseUrl: URL;
+  /** Replaces every form of every secret in a text. */
+  readonly scrub: (text: string) => string;
   private readonly options: HttpOptions;
+  /** The base's href and path without a trailing slash: each request appends `/segment`s. */
+  private readonly base: string;
+  private readonly basePath: string;
 
   constructor(options: HttpOptions) {
     this.options = options;
     this.provider = options.provider;
     this.baseUrl = parseBaseUrl(options.baseUrl, options.provider);
+    this.basePath = this.baseUrl.pathname.replace(/\/+$/, '');
+    this.base = this.baseUrl.origin + this.basePath;
+    this.scrub = scrubber(options.secrets);
     assertPositive('requestTimeoutMs', options.requestTimeoutMs, MAX_TIMER_MS, options.provider);
     if (options.maxBodyBytes !== undefined)
       assertPositive('maxBodyBytes', options.maxBodyBytes, undefined, options.provider);
@@ -123,20 +131,28 @@ export class HttpClient {
     checkHeaders('apiKey', options.authHeaders, options.provider);
   }
 
-  /** The URL a request goes to. Never carries a secret. */
-  url(path: readonly (string | number)[], query?: HttpRequest['query']): URL {
-    const url = new URL(this.baseUrl.href);
-    const base = url.pathname.replace(/\/+$/, '');
-    // URL parsing resolves `.` and `..` segments (encoded or not), so no encoding can keep them in place.
-    const dot = path.find((p) => String(p) === '.' || String(p) === '..');
-    if (dot !== undefined)
-      throw new ConfigError(`Expected an id other than ${describe(String(dot))}`, {
-        option: 'id',
-        provider: this.provider,
-      });
-    url.pathname = [base, ...path.map((p) => encodeURIComponent(String(p)))].join('/');
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    return url;
+  /**
+   * The URL a request goes to, as a string: each segment percent-encoded onto the base's path,
+   * the query as a form. Never carries a secret. Built by hand, not through `URL` (a parse and
+   * two serializations a poll): test/transport/http.test.ts holds the two equal.
+   */
+  url(path: readonly (string | number)[], query?: HttpRequest['query']): string {
+    let url = this.base;
+    for (const p of path) {
+      const segment = String(p);
+      // URL parsing resolves `.` and `..` segments (encoded or not), so no encoding can keep them in place.
+      if (segment === '.' || segment === '..')
+        throw new ConfigError(`Expected an id other than ${describe(segment)}`, {
+          option: 'id',
+          provider: this.provider,
+        });
+      url += `/${encodeURIComponent(segment)}`;
+    }
+    if (query === undefined) return url;
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, String(v));
+    const form = search.toString();
+    return form === '' ? url : `${url}?${form}`;
   }
 
   /**
@@ -144,25 +160,25 @@ export class HttpClient {
    * is refused, never followed: the key goes to `baseUrl`'s origin only, and a body from
    * elsewhere is not the provider's.
    */
-  request(req: HttpRequest): Promise<HttpResponse> {
-    return this.redacted(async () => {
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    try {
       const url = this.url(req.path, req.query);
-      const method = req.method ?? 'GET';
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if (url.origin === this.baseUrl.origin) Object.assign(headers, this.options.headers, this.options.authHeaders);
-      let body: string | undefined;
+      const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
+      Object.assign(headers, this.options.authHeaders); // every URL above is under the base: its origin
+      const init: RequestInit = { method: req.method ?? 'GET', headers, redirect: 'manual' };
       if (req.body !== undefined) {
         headers['content-type'] = 'application/json';
         try {
-          body = JSON.stringify(req.body);
+          init.body = JSON.stringify(req.body);
         } catch {
           throw new ConfigError('Expected a JSON-serializable body', { option: 'body', provider: this.provider });
         }
       }
-      const init: RequestInit = { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) };
       const { response, text } = await this.exchange(url, init, req);
       return this.read(response, text, req, url);
-    });
+    } catch (error) {
+      throw redactError(error, this.options.secrets);
+    }
   }
 
   /**
@@ -172,7 +188,7 @@ export class HttpClient {
   download(url: URL, ctx: Context): Promise<unknown> {
     return this.redacted(async () => {
       const { provider } = this;
-      const { response, text } = await this.exchange(url, { headers: { accept: 'application/json, */*' } }, ctx);
+      const { response, text } = await this.exchange(url.href, { headers: { accept: 'application/json, */*' } }, ctx);
       const { status, ok } = response;
       const fields = { provider, executionId: ctx.executionId, retryable: false };
       if (!ok) {
@@ -194,11 +210,6 @@ export class HttpClient {
     });
   }
 
-  /** Replaces every secret in a string. */
-  scrub(text: string): string {
-    return scrub(text, this.options.secrets);
-  }
-
   /** Runs `work` and scrubs whatever it throws (message, stack, fields, issues, causes) of every secret. */
   private async redacted<T>(work: () => Promise<T>): Promise<T> {
     try {
@@ -211,11 +222,12 @@ export class HttpClient {
   /**
    * One exchange, headers and body, under one deadline: `requestTimeoutMs` bounds the whole
    * of it, so a server that sends headers and then stalls is a {@link TimeoutError} too. The
-   * fetch and the body read race the deadline and the caller's abort, so a `fetch` that
-   * ignores its signal cannot hold a watch either; once aborted, nothing is called at all.
-   * A redirect (with `redirect: 'manual'`) is refused unread. The text comes back scrubbed.
+   * deadline and the caller's abort reject the step in flight (the fetch, or the body read) at
+   * once, so a `fetch` that ignores its signal cannot hold a watch either; once aborted,
+   * nothing is called at all. A redirect (with `redirect: 'manual'`) is refused unread. The
+   * text comes back scrubbed.
    */
-  private async exchange(url: URL, init: RequestInit, ctx: Context): Promise<{ response: Response; text: string }> {
+  private async exchange(url: string, init: RequestInit, ctx: Context): Promise<{ response: Response; text: string }> {
     const { provider } = this;
     const { signal, executionId } = ctx;
     const {
@@ -226,13 +238,25 @@ export class HttpClient {
     if (signal?.aborted) throw signal.reason ?? abortError();
     const controller = new AbortController();
     let failure: Error | undefined;
-    let reject!: (error: unknown) => void;
-    const stopped = new Promise<never>((_, r) => (reject = r));
-    stopped.catch(() => {}); // raced below, or settled after nobody waits
+    let interrupt: ((error: Error) => void) | undefined;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     const stop = (error: Error): void => {
       failure ??= error;
-      reject(failure);
+      interrupt?.(failure);
       controller.abort(failure);
+      void reader?.cancel(failure).catch(() => {});
+    };
+    /** Throws the deadline's or the caller's error once either has come. */
+    const check = (): void => {
+      if (failure !== undefined) throw failure;
+    };
+    /** Awaits `work`, or the deadline or the caller's abort if either comes first: one promise. */
+    const step = <T>(work: Promise<T>): Promise<T> => {
+      if (failure !== undefined) return Promise.reject(failure);
+      return new Promise<T>((resolve, reject) => {
+        interrupt = reject;
+        work.then(resolve, reject);
+      });
     };
     const timer = setTimeout(
       () =>
@@ -249,7 +273,8 @@ export class HttpClient {
     signal?.addEventListener('abort', onAbort);
     let response: Response | undefined;
     try {
-      response = await Promise.race([fetch(url.href, { ...init, signal: controller.signal }), stopped]);
+      init.signal = controller.signal;
+      response = await step(fetch(url, init));
       const { status } = response;
       const fields = { provider, executionId, status };
       if (init.redirect && (response.type === 'opaqueredirect' || (status > 299 && status < 400))) {
@@ -265,8 +290,10 @@ export class HttpClient {
           ...fields,
           issues: [{ path: [], message: `over ${max} bytes`, code: 'too_big' }],
         });
-      const text = await Promise.race([readText(response, max, controller.signal, tooLarge), stopped]);
-      if (failure !== undefined) throw failure;
+      check(); // before the body is touched
+      reader = bodyReader(response);
+      const text = await step(readText(response, reader, max, tooLarge));
+      check();
       return { response, text: this.scrub(text) };
     } catch (error) {
       if (failure !== undefined) throw failure; // the deadline, or the caller's abort
@@ -287,7 +314,7 @@ export class HttpClient {
   }
 
   /** Reads an exchanged body, already scrubbed: a key it echoes reaches no snapshot, issue path or error. */
-  private read(response: Response, text: string, req: HttpRequest, url: URL): HttpResponse {
+  private read(response: Response, text: string, req: HttpRequest, url: string): HttpResponse {
     const { status, headers } = response;
     const requestId = headers.get('x-request-id') ?? undefined;
     const empty = text.trim() === '';
@@ -308,7 +335,8 @@ export class HttpClient {
       );
       const what =
         details.message ?? (response.ok ? undefined : parsed || empty ? response.statusText : text.slice(0, 200));
-      const message = `${this.provider}: ${what || 'request failed'} (HTTP ${status}, ${req.method ?? 'GET'} ${url.pathname})`;
+      const path = url.slice(this.baseUrl.origin.length).split('?', 1)[0];
+      const message = `${this.provider}: ${what || 'request failed'} (HTTP ${status}, ${req.method ?? 'GET'} ${path})`;
       const error = { ...fields, ...hint };
       if (!response.ok) throw errorFromStatus(status, message, error);
       // A 2xx that says it failed: the status it stands for, if it says; a hint to wait means

@@ -24,16 +24,28 @@ const PREFIX = 8;
  * ```
  */
 export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
+  return scrubber(secrets)(text);
+}
+
+/**
+ * {@link scrub} made once for a set of secrets: the forms are worked out here, not on every
+ * text (a transport scrubs every body it reads).
+ */
+export function scrubber(secrets: readonly string[]): (text: string) => string {
+  const forms: string[] = [];
   // Longest first: a key that contains another is replaced whole, not in pieces.
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     const trimmed = secret.trim();
     if (trimmed === '') continue;
     for (const form of new Set([secret, trimmed, encodeURIComponent(trimmed), JSON.stringify(trimmed).slice(1, -1)])) {
-      out = cut(out, form);
+      forms.push(form);
     }
   }
-  return out;
+  return (text) => {
+    let out = text;
+    for (const form of forms) out = cut(out, form);
+    return out;
+  };
 }
 
 function cut(text: string, form: string): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi, afterEach } from 'vitest';
 import { inspect } from 'node:util';
+import fc from 'fast-check';
 import {
   AuthenticationError,
   ConfigError,
@@ -60,11 +61,9 @@ describe('HttpClient', () => {
 
   it('appends encoded path segments to the base path, so ids cannot climb to another endpoint', () => {
     const http = client(respond(200, {}));
-    expect(http.url(['executions', '../../admin']).href).toBe(
-      'https://api.test/v1/workflows/executions/..%2F..%2Fadmin',
-    );
-    expect(http.url(['executions', 'a?b#c']).href).toBe('https://api.test/v1/workflows/executions/a%3Fb%23c');
-    expect(http.url(['x'], { limit: 10, bulk_id: undefined }).href).toBe('https://api.test/v1/workflows/x?limit=10');
+    expect(http.url(['executions', '../../admin'])).toBe('https://api.test/v1/workflows/executions/..%2F..%2Fadmin');
+    expect(http.url(['executions', 'a?b#c'])).toBe('https://api.test/v1/workflows/executions/a%3Fb%23c');
+    expect(http.url(['x'], { limit: 10, bulk_id: undefined })).toBe('https://api.test/v1/workflows/x?limit=10');
   });
 
   it('sends auth headers, JSON body and returns the parsed body', async () => {
@@ -100,6 +99,26 @@ describe('HttpClient', () => {
     expect(error).toBeInstanceOf(cls);
     expect(error).toMatchObject({ status, provider: 'test', executionId: 'e1', retryable });
     expect(error.message).toContain('nope');
+  });
+
+  it('reads a body delivered a byte at a time, multi-byte characters split across chunks', async () => {
+    const body = { name: 'Ünïcødé 🎉 ✓', steps: ['日本語', 'x'.repeat(300)] };
+    const bytes = new TextEncoder().encode(JSON.stringify(body));
+    const fetchImpl: FetchLike = async () => {
+      let at = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (at < bytes.length) controller.enqueue(bytes.slice(at, ++at));
+          else controller.close();
+        },
+      });
+      return new Response(stream, { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    expect((await client(fetchImpl).request({ path: ['x'] })).body).toEqual(body);
+    // One chunk more than the cap allows is still refused where it crosses it.
+    const capped = await caught(client(fetchImpl, { maxBodyBytes: bytes.length - 1 }).request({ path: ['x'] }));
+    expect(capped).toBeInstanceOf(ResponseValidationError);
+    expect((capped as ResponseValidationError).issues[0]?.code).toBe('too_big');
   });
 
   it('reads Retry-After in seconds and as an HTTP date', async () => {
@@ -216,7 +235,50 @@ describe('HttpClient path segments', () => {
     });
     expect(() => http.url(['..', 'runs', '1'])).toThrow(ConfigError);
     expect(() => http.url(['executions', '.'])).toThrow(ConfigError);
-    expect(http.url(['executions', '...']).pathname).toBe('/v1/workflows/executions/...');
+    expect(new URL(http.url(['executions', '...'])).pathname).toBe('/v1/workflows/executions/...');
+  });
+});
+
+describe('HttpClient URLs', () => {
+  /** How URLs were built before they were strings: through `URL`'s own setters. */
+  function viaUrl(base: string, path: readonly string[], query: Record<string, string | undefined>): string {
+    const url = new URL(base);
+    url.search = '';
+    url.hash = '';
+    url.pathname = [url.pathname.replace(/\/+$/, ''), ...path.map((p) => encodeURIComponent(p))].join('/');
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    return url.href;
+  }
+
+  it('builds by hand the URL that URL itself builds, for any segments and query', () => {
+    const segment = fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => s !== '.' && s !== '..');
+    const base = fc.constantFrom(
+      'https://api.test/v1/workflows/',
+      'https://api.test/v1/workflows',
+      'http://127.0.0.1:8080/',
+      'https://API.Test:443/a//b/?q=1#f',
+      'https://api.test',
+    );
+    const query = fc.dictionary(
+      fc.string({ unit: 'binary', maxLength: 6 }),
+      fc.option(fc.string({ unit: 'binary' }), { nil: undefined }),
+      {
+        maxKeys: 3,
+      },
+    );
+    fc.assert(
+      fc.property(base, fc.array(segment, { maxLength: 4 }), query, (b, path, q) => {
+        const http = new HttpClient({
+          provider: 'test',
+          baseUrl: b,
+          secrets: [],
+          authHeaders: {},
+          requestTimeoutMs: 1000,
+        });
+        expect(new URL(http.url(path, q)).href).toBe(viaUrl(b, path, q));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
