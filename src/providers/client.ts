@@ -205,7 +205,7 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     const context = { provider, what: endpoint.what, executionId: request.executionId, status: response.status };
     // `undefined` only for an empty body the endpoint accepts: the transport retries any other.
     if (response.body === undefined) return endpoint.read(undefined as Body, input);
-    return endpoint.read(parseWith(endpoint.schema, response.body, context), input);
+    return endpoint.read(parseWith(endpoint.schema, response.body, context, true), input);
   };
 
   // Most watches pass no options: they share one resolved config (and one frozen policy)

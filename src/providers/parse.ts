@@ -1,5 +1,6 @@
 import { ResponseValidationError, type ValidationIssue } from '../core/errors.js';
 import type { Schema, SchemaIssue } from './adapter.js';
+import { fromJson } from './check.js';
 
 /** Where a body came from, for the error that names what was wrong with it. */
 export interface BodyContext {
@@ -12,10 +13,11 @@ export interface BodyContext {
 
 /**
  * Validates a body at the HTTP boundary. A mismatch is a {@link ResponseValidationError} with
- * the schema's issues; never a TypeError further in.
+ * the schema's issues; never a TypeError further in. `parsedJson`: the body is straight from
+ * `JSON.parse` (the transport's), which the checks may take as read.
  */
-export function parseWith<T>(schema: Schema<T>, body: unknown, context: BodyContext): T {
-  const result = schema.safeParse(body);
+export function parseWith<T>(schema: Schema<T>, body: unknown, context: BodyContext, parsedJson = false): T {
+  const result = parsedJson ? fromJson(() => schema.safeParse(body)) : schema.safeParse(body);
   if (result.success) return result.data;
   const issues: ValidationIssue[] = result.error.issues.map((issue) => ({
     path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))),

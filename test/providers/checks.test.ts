@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import * as z from 'zod/mini';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Schema } from '../../src/providers/adapter.js';
-import type { CheckedSchema } from '../../src/providers/check.js';
+import { fromJson, type CheckedSchema } from '../../src/providers/check.js';
 import * as datalab from '../../src/providers/datalab/checks.js';
 import { DatalabExecuteResponse, DatalabExecution } from '../../src/providers/datalab/schema.js';
 import * as eachlabs from '../../src/providers/eachlabs/checks.js';
@@ -219,6 +219,38 @@ describe.each(pairs)('the check for $name', ({ zod, check, docs }) => {
       fc.property(values, (body) => expectAgreement(zod, check, body)),
       { numRuns: 300 },
     );
+  });
+
+  it('agrees with zod on bodies straight from JSON.parse, checked as such', () => {
+    const json = (value: unknown): unknown => {
+      const text = JSON.stringify(value);
+      return text === undefined ? undefined : JSON.parse(text);
+    };
+    const proto = fc
+      .constantFrom(...docs)
+      .map((doc) => JSON.parse(JSON.stringify(doc).replace('{', '{"__proto__":{"x":1},')));
+    fc.assert(
+      fc.property(fc.oneof(mutated(docs).map(json), proto), (body) => {
+        const expected = zod.safeParse(body);
+        const actual = fromJson(() => check.safeParse(body));
+        expect(actual.success).toBe(expected.success);
+        if (expected.success && actual.success) expect(actual.data).toStrictEqual(expected.data);
+        if (!expected.success && !actual.success) expect(actual.error.issues).toStrictEqual(expected.error.issues);
+      }),
+      { numRuns: 600 },
+    );
+    // Only for the length of the call, even one that throws: other values are asked again.
+    expect(() =>
+      fromJson(() => {
+        throw new Error('thrown');
+      }),
+    ).toThrow('thrown');
+    for (const doc of docs) {
+      const symbolKeyed = Object.assign({ [Symbol('s')]: 1 }, doc);
+      expectAgreement(zod, check, symbolKeyed);
+      const result = check.safeParse(symbolKeyed);
+      expect(result.success && result.data).not.toBe(symbolKeyed); // a copy, as zod's: the fast path did not vouch
+    }
   });
 
   it('gives the messages of the locale zod is configured with', () => {
