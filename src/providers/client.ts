@@ -194,7 +194,7 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     const release = await limiter.acquire(signal, turn?.priority, turn?.onWait);
     let response;
     try {
-      response = await http.request({ ...request, signal, emptyOk: endpoint.emptyOk });
+      response = await http.request(request, signal, endpoint.emptyOk);
     } catch (error) {
       // A 429's wait (or any Retry-After) holds back the whole scope, not just this watch.
       if (isRunwatchError(error)) limiter.pause(clampHint(error.retryAfterMs));

@@ -114,6 +114,8 @@ export class HttpClient {
   /** The base's href and path without a trailing slash: each request appends `/segment`s. */
   private readonly base: string;
   private readonly basePath: string;
+  /** What every request to the base sends: JSON wanted, the user's headers, the auth headers. */
+  private readonly headers: Record<string, string>;
 
   constructor(options: HttpOptions) {
     this.options = options;
@@ -122,6 +124,8 @@ export class HttpClient {
     this.basePath = this.baseUrl.pathname.replace(/\/+$/, '');
     this.base = this.baseUrl.origin + this.basePath;
     this.scrub = scrubber(options.secrets);
+    // Every URL a request goes to is under the base, so at its origin: auth headers go too.
+    this.headers = { accept: 'application/json', ...options.headers, ...options.authHeaders };
     assertPositive('requestTimeoutMs', options.requestTimeoutMs, MAX_TIMER_MS, options.provider);
     if (options.maxBodyBytes !== undefined)
       assertPositive('maxBodyBytes', options.maxBodyBytes, undefined, options.provider);
@@ -160,11 +164,11 @@ export class HttpClient {
    * is refused, never followed: the key goes to `baseUrl`'s origin only, and a body from
    * elsewhere is not the provider's.
    */
-  async request(req: HttpRequest): Promise<HttpResponse> {
+  async request(req: HttpRequest, signal = req.signal, emptyOk = req.emptyOk): Promise<HttpResponse> {
     try {
       const url = this.url(req.path, req.query);
-      const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
-      Object.assign(headers, this.options.authHeaders); // every URL above is under the base: its origin
+      // A copy each time: a user's fetch may write to the headers it is given.
+      const headers: Record<string, string> = { ...this.headers };
       const init: RequestInit = { method: req.method ?? 'GET', headers, redirect: 'manual' };
       if (req.body !== undefined) {
         headers['content-type'] = 'application/json';
@@ -174,8 +178,8 @@ export class HttpClient {
           throw new ConfigError('Expected a JSON-serializable body', { option: 'body', provider: this.provider });
         }
       }
-      const { response, text } = await this.exchange(url, init, req);
-      return this.read(response, text, req, url);
+      const { response, text } = await this.exchange(url, init, signal, req.executionId);
+      return this.read(response, text, req, url, emptyOk);
     } catch (error) {
       throw redactError(error, this.options.secrets);
     }
@@ -188,7 +192,8 @@ export class HttpClient {
   download(url: URL, ctx: Context): Promise<unknown> {
     return this.redacted(async () => {
       const { provider } = this;
-      const { response, text } = await this.exchange(url.href, { headers: { accept: 'application/json, */*' } }, ctx);
+      const init = { headers: { accept: 'application/json, */*' } };
+      const { response, text } = await this.exchange(url.href, init, ctx.signal, ctx.executionId);
       const { status, ok } = response;
       const fields = { provider, executionId: ctx.executionId, retryable: false };
       if (!ok) {
@@ -227,9 +232,13 @@ export class HttpClient {
    * nothing is called at all. A redirect (with `redirect: 'manual'`) is refused unread. The
    * text comes back scrubbed.
    */
-  private async exchange(url: string, init: RequestInit, ctx: Context): Promise<{ response: Response; text: string }> {
+  private async exchange(
+    url: string,
+    init: RequestInit,
+    signal: AbortSignal | undefined,
+    executionId: string | undefined,
+  ): Promise<{ response: Response; text: string }> {
     const { provider } = this;
-    const { signal, executionId } = ctx;
     const {
       fetch = await defaultFetch(),
       requestTimeoutMs: ms,
@@ -314,7 +323,7 @@ export class HttpClient {
   }
 
   /** Reads an exchanged body, already scrubbed: a key it echoes reaches no snapshot, issue path or error. */
-  private read(response: Response, text: string, req: HttpRequest, url: string): HttpResponse {
+  private read(response: Response, text: string, req: HttpRequest, url: string, emptyOk?: boolean): HttpResponse {
     const { status, headers } = response;
     const requestId = headers.get('x-request-id') ?? undefined;
     const empty = text.trim() === '';
@@ -344,7 +353,7 @@ export class HttpClient {
       if (details.status !== undefined) throw errorFromStatus(details.status, message, error);
       throw hint.retryAfterMs === undefined ? new HttpError(message, error) : new RateLimitError(message, error);
     }
-    if (!parsed && !(empty && req.emptyOk)) {
+    if (!parsed && !(empty && emptyOk)) {
       // Transient: a proxy's error page, a body cut short, a 200 with nothing in it.
       throw new ResponseValidationError(
         `${this.provider}: response body is ${empty ? 'empty' : 'not valid JSON'} (HTTP ${status})`,
