@@ -83,6 +83,22 @@ describe('HttpClient', () => {
     expect(url).not.toContain(KEY);
   });
 
+  it('gives each request its own headers: a fetch that writes to them changes no later request', async () => {
+    const seen: Record<string, string>[] = [];
+    const fetchImpl: FetchLike = async (_url, init) => {
+      const headers = init.headers as Record<string, string>;
+      seen.push({ ...headers });
+      headers['x-api-key'] = 'overwritten';
+      headers['x-trace'] = String(seen.length);
+      return new Response('{}', { status: 200 });
+    };
+    const http = client(fetchImpl);
+    await http.request({ method: 'POST', path: ['run'], body: {} });
+    await http.request({ path: ['x'] });
+    expect(seen[1]).toEqual({ accept: 'application/json', 'x-api-key': KEY });
+    expect(seen[0]).toEqual({ ...seen[1], 'content-type': 'application/json' });
+  });
+
   it.each([
     [401, AuthenticationError, false],
     [403, AuthenticationError, false],
