@@ -94,5 +94,5 @@ export function watchList<S extends ExecutionSnapshot>(
       option: 'since',
     });
   }
-  return pollLoop((signal) => source.fetchList(signal), listTracker<S>, config, { id: source.id });
+  return pollLoop({ id: source.id, fetch: (signal) => source.fetchList(signal) }, listTracker<S>, config);
 }

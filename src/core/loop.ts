@@ -32,10 +32,14 @@ export function roundDelay(delay: number): number {
 }
 
 /**
- * What one poll loop has of its own, besides its fetch and tracker; the resolved options
- * ({@link ResolvedWatch}) come separately, as most watches of a client share one.
+ * What one poll loop has of its own besides its tracker: what it fetches, its name, who hears
+ * of it. The resolved options ({@link ResolvedWatch}) come separately, as most watches of a
+ * client share one. A client's watch is one object that is all of this (and its place in the
+ * budget), so a watch holds no closures for it.
  */
-export interface LoopIdentity {
+export interface LoopSource<T> {
+  /** Fetches the next value; the signal aborts when the loop is unsubscribed. */
+  fetch(signal: AbortSignal): Promise<T>;
   /** Names the watch in a {@link TimeoutError}. */
   id: string;
   provider?: string | undefined;
@@ -53,12 +57,11 @@ export interface LoopIdentity {
  * timer. All time comes from `config.scheduler`.
  */
 export function pollLoop<T, U>(
-  fetch: (signal: AbortSignal) => Promise<T>,
+  source: LoopSource<T>,
   tracker: () => Tracker<T, U>,
   config: ResolvedWatch,
-  identity: LoopIdentity,
 ): Observable<U> {
-  return new Observable<U>((subscriber) => new Loop(fetch, tracker(), config, identity, subscriber).start());
+  return new Observable<U>((subscriber) => new Loop(source, tracker(), config, subscriber).start());
 }
 
 /** The error of a watch that saw no terminal status within `maxWaitMs`. */
@@ -93,10 +96,9 @@ class Loop<T, U> implements Unsubscribable {
   private stallReported = false;
 
   constructor(
-    private readonly fetch: (signal: AbortSignal) => Promise<T>,
+    private readonly source: LoopSource<T>,
     private readonly track: Tracker<T, U>,
     private readonly config: ResolvedWatch,
-    private readonly identity: LoopIdentity,
     private readonly subscriber: Subscriber<U>,
   ) {
     this.lastChangeAt = config.scheduler.now();
@@ -121,10 +123,10 @@ class Loop<T, U> implements Unsubscribable {
   poll(): void {
     const controller = new AbortController();
     this.inFlight = controller;
-    if (this.identity.onEvent) this.startedAt = this.config.scheduler.now();
+    if (this.source.onEvent) this.startedAt = this.config.scheduler.now();
     let pending: Promise<T>;
     try {
-      pending = Promise.resolve(this.fetch(controller.signal));
+      pending = Promise.resolve(this.source.fetch(controller.signal));
     } catch (error) {
       pending = Promise.reject(error);
     }
@@ -135,7 +137,7 @@ class Loop<T, U> implements Unsubscribable {
   }
 
   timeOut(): void {
-    const { id, provider } = this.identity;
+    const { id, provider } = this.source;
     this.subscriber.error(watchTimeout(id, provider, this.config.maxWaitMs!));
   }
 
@@ -166,7 +168,7 @@ class Loop<T, U> implements Unsubscribable {
 
   private onValue(value: T): void {
     const { policy, scheduler, stallAfterMs, wake } = this.config;
-    if (this.identity.onEvent)
+    if (this.source.onEvent)
       this.event('poll', 0, this.reason, { outcome: 'ok', durationMs: scheduler.now() - this.startedAt });
     this.failures = 0;
     const { updates, done } = this.track.fold(value);
@@ -191,7 +193,7 @@ class Loop<T, U> implements Unsubscribable {
       this.schedule(0);
       return;
     }
-    const planned = this.identity.plan?.(this.quietPolls);
+    const planned = this.source.plan?.(this.quietPolls);
     let delay = planned?.delayMs ?? backoffDelay(this.quietPolls, policy, () => this.random());
     let why: WatchEventReason = planned?.reason ?? 'policy';
     if (wake !== undefined && delay < WAKE_SAFETY_NET_MS) delay = WAKE_SAFETY_NET_MS;
@@ -200,7 +202,7 @@ class Loop<T, U> implements Unsubscribable {
       if (due < delay) [delay, why] = [due, 'stall'];
     }
     this.reason = why;
-    if (this.identity.onEvent) this.event('wait', delay, why);
+    if (this.source.onEvent) this.event('wait', delay, why);
     this.schedule(delay);
   }
 
@@ -209,7 +211,7 @@ class Loop<T, U> implements Unsubscribable {
     this.failures += 1;
     const known = isRunwatchError(error) ? error : undefined;
     const failed = { status: known?.status, error: known?.name ?? 'Error' };
-    if (this.identity.onEvent)
+    if (this.source.onEvent)
       this.event('poll', 0, this.reason, { outcome: 'error', durationMs: scheduler.now() - this.startedAt, ...failed });
     if (!known?.retryable || this.failures > policy.maxRetries) {
       this.subscriber.error(error);
@@ -219,7 +221,7 @@ class Loop<T, U> implements Unsubscribable {
     const hint = clampHint(known.retryAfterMs);
     this.reason = hint > backoff ? 'hint' : 'policy';
     const delay = Math.max(backoff, hint);
-    if (this.identity.onEvent)
+    if (this.source.onEvent)
       this.event('retry', delay, this.reason, { attempt: this.failures, maxRetries: policy.maxRetries, ...failed });
     this.schedule(delay);
   }
@@ -229,7 +231,7 @@ class Loop<T, U> implements Unsubscribable {
   }
 
   private event(type: WatchEvent['type'], delayMs: number, why: WatchEventReason, extra?: Partial<WatchEvent>): void {
-    const { provider, id, onEvent } = this.identity;
+    const { provider, id, onEvent } = this.source;
     onEvent?.({
       type,
       provider: provider ?? '',
@@ -246,7 +248,7 @@ class Loop<T, U> implements Unsubscribable {
     try {
       return run();
     } catch (cause) {
-      throw new ConfigError(`\`${option}\` threw`, { option, provider: this.identity.provider, cause });
+      throw new ConfigError(`\`${option}\` threw`, { option, provider: this.source.provider, cause });
     }
   }
 

@@ -37,7 +37,7 @@ export interface SnapshotSource<S extends ExecutionSnapshot = ExecutionSnapshot>
   fetchSnapshot(signal: AbortSignal): Promise<S>;
 }
 
-export { pollLoop, roundDelay, watchTimeout, WAKE_SAFETY_NET_MS, type LoopIdentity, type Tracker } from './loop.js';
+export { pollLoop, roundDelay, watchTimeout, WAKE_SAFETY_NET_MS, type LoopSource, type Tracker } from './loop.js';
 
 /**
  * Checks what a source returned before the engine reads it: anything that is not an
@@ -132,10 +132,9 @@ export function watchExecution<S extends ExecutionSnapshot>(
   checkSource(source, 'fetchSnapshot');
   const config = resolveWatchOptions(options);
   return pollLoop(
-    (signal) => source.fetchSnapshot(signal),
+    { id: source.id, fetch: (signal) => source.fetchSnapshot(signal) },
     () => executionTracker(config.since as S | undefined),
     config,
-    { id: source.id },
   );
 }
 

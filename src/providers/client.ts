@@ -12,21 +12,12 @@ import {
   type Subscriber,
 } from 'rxjs';
 import { clampHint, layerBackoff } from '../core/backoff.js';
-import {
-  RateLimiter,
-  resolveRateLimit,
-  schedulerClock,
-  systemClock,
-  type BudgetWait,
-  type Clock,
-} from '../core/budget.js';
+import { RateLimiter, resolveRateLimit, schedulerClock, systemClock, type Clock } from '../core/budget.js';
 import { ConfigError } from '../core/errors.js';
 import { isRunwatchError } from '../core/error-guards.js';
 import type { WatchEvent } from '../core/events.js';
 import { Hub } from '../core/hub.js';
-import { nextPollDelay } from '../core/cadence.js';
 import { LearnedDurations } from '../core/learned.js';
-import { samplesFrom } from '../core/samples.js';
 import { listTracker } from '../core/list.js';
 import type { ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
 import { checkKeys, fail, optionalSignal, readOptions, readSignal, requireObject } from '../core/options.js';
@@ -36,6 +27,7 @@ import { parseHttpUrl } from '../transport/checks.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, HttpClient } from '../transport/http.js';
 import { redactError } from '../transport/redact.js';
 import type { Endpoint, ProviderAdapter } from './adapter.js';
+import { ClientPoll, type PollHost, type PollTurn } from './client-poll.js';
 import { parseWith } from './parse.js';
 import {
   CLIENT_OPTION_KEYS,
@@ -177,12 +169,6 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     return limiter;
   };
 
-  /** How a poll waits for budget: who goes first, and who hears about the wait. */
-  interface PollTurn {
-    priority: number;
-    onWait: (wait: BudgetWait) => void;
-  }
-
   const call = async <In, Out, Body>(
     endpoint: Endpoint<In, Out, Body>,
     input: In,
@@ -191,7 +177,7 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
   ): Promise<Out> => {
     const request = endpoint.request(input);
     const limiter = scopeOf(request.scope ?? '');
-    const release = await limiter.acquire(signal, turn?.priority, turn?.onWait);
+    const release = await limiter.acquire(signal, turn?.priority, turn && ((wait) => turn.onWait(wait)));
     let response;
     try {
       response = await http.request(request, signal, endpoint.emptyOk);
@@ -206,6 +192,15 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     // `undefined` only for an empty body the endpoint accepts: the transport retries any other.
     if (response.body === undefined) return endpoint.read(undefined as Body, input);
     return endpoint.read(parseWith(endpoint.schema, response.body, context, true), input);
+  };
+
+  const host: PollHost<Ref, S> = {
+    provider,
+    clock,
+    learned,
+    adaptive,
+    onEvent,
+    status: (ref, signal, turn) => call(adapter.status, ref, signal, turn),
   };
 
   // Most watches pass no options: they share one resolved config (and one frozen policy)
@@ -230,46 +225,12 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
         { option: 'since', provider },
       );
     }
-    const open = (loop: ResolvedWatch): Observable<ExecutionUpdate<S>> => {
-      const apply = transform?.create();
-      // A plain field, not a getter: an object literal with an accessor is a dictionary in V8
-      // (some 350 B per watch).
-      const turn: PollTurn = {
-        priority: -Infinity, // when this watch last polled: the longest-waiting goes first
-        onWait: (wait) =>
-          onEvent({
-            type: 'wait',
-            provider,
-            executionId: id,
-            at: clock.now(),
-            delayMs: wait.delayMs,
-            reason: wait.reason,
-          }),
-      };
-      let last: S | undefined;
-      const fetch = async (signal: AbortSignal): Promise<S> => {
-        const snapshot = await call(adapter.status, ref, signal, turn);
-        turn.priority = clock.now();
-        // Learned from the provider's own step timestamps, never from when a poll noticed.
-        for (const sample of samplesFrom(last, snapshot, snapshot.workflowId)) learned.record(sample);
-        last = snapshot;
-        return apply === undefined ? snapshot : apply(snapshot, signal);
-      };
-      const plan =
-        adaptive && loop.adaptive
-          ? (quietPolls: number) => {
-              if (last === undefined) return undefined;
-              const state = { snapshot: last, workflowId: last.workflowId, quietPolls };
-              return nextPollDelay(state, clock.now(), loop.policy, learned, loop.random);
-            }
-          : undefined;
-      return pollLoop(fetch, () => executionTracker(loop.since as S | undefined), loop, {
-        id,
-        provider,
-        onEvent,
-        plan,
-      });
-    };
+    const open = (loop: ResolvedWatch): Observable<ExecutionUpdate<S>> =>
+      pollLoop(
+        new ClientPoll(host, ref, id, loop, transform?.create()),
+        () => executionTracker(loop.since as S | undefined),
+        loop,
+      );
     if (config.apart) return open(config);
     const key = [
       JSON.stringify([request.path, request.query]),
@@ -337,7 +298,7 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       if (config.since !== undefined) {
         fail('since', 'absent: a list watch has no execution snapshot to start from', config.since, provider);
       }
-      return pollLoop(fetchList, listTracker<T>, config, { id, provider, onEvent });
+      return pollLoop({ id, provider, onEvent, fetch: fetchList }, listTracker<T>, config);
     },
     download(url, downloadOptions) {
       const d = readOptions('options', downloadOptions, provider);
