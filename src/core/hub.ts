@@ -1,7 +1,10 @@
-import { Observable, Subject, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, Subject, type SchedulerLike, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import { baseline, diff } from './diff.js';
 import type { ExecutionSnapshot, ExecutionUpdate } from './model.js';
 import { watchTimeout } from './poll.js';
+
+// A process may hold ten thousand watches: each is a handful of small objects here (a shared
+// poll, a viewer), never closures, whose contexts would keep the caller's whole scope alive.
 
 /** What one subscription of a shared watch brings of its own. */
 export interface ViewerConfig<S> {
@@ -16,30 +19,92 @@ export interface ViewerConfig<S> {
   wake?: Observable<unknown> | undefined;
 }
 
-interface Viewer<S extends ExecutionSnapshot> {
-  /** The last snapshot this viewer's updates were relative to. */
-  seen: S | undefined;
-  subscriber: Subscriber<ExecutionUpdate<S>>;
+/** The shared polls of one group (watches whose options and transform agree), by key. */
+class Group<S extends ExecutionSnapshot> extends Map<string, Shared<S>> {
+  constructor(
+    readonly name: string,
+    readonly groups: Map<string, Group<S>>,
+  ) {
+    super();
+  }
+
+  /** Forgets `shared`, if it is still this key's poll, and this group once it is empty. */
+  drop(key: string, shared: Shared<S>): boolean {
+    if (this.get(key) !== shared) return false;
+    this.delete(key);
+    if (this.size === 0 && this.groups.get(this.name) === this) this.groups.delete(this.name);
+    return true;
+  }
+}
+
+/** One subscription of a shared poll: what it has seen, and its own teardown. */
+class Viewer<S extends ExecutionSnapshot> implements Unsubscribable {
+  /** Its place in its shared poll's viewers. */
+  index = -1;
+  shared: Shared<S> | undefined;
+  woken: Subscription | undefined;
+  deadline: Subscription | undefined;
+
+  constructor(
+    readonly subscriber: Subscriber<ExecutionUpdate<S>>,
+    /** The last snapshot this viewer's updates were relative to. */
+    public seen: S | undefined,
+  ) {}
+
+  unsubscribe(): void {
+    this.woken?.unsubscribe();
+    this.deadline?.unsubscribe();
+    this.shared?.leave(this);
+  }
+
+  /** Polls the shared poll now (this viewer's wake hint). */
+  wake(): void {
+    this.shared?.wake();
+  }
 }
 
 /**
  * One shared poll and its viewers. It observes the poll itself (no closures per execution):
- * every update goes to every viewer, and the poll's end ends every viewer.
+ * every update goes to every viewer, and the poll's end ends every viewer. The viewers are an
+ * array, each knowing its index (one viewer is the common case, and a Set costs some 150 B).
  */
 class Shared<S extends ExecutionSnapshot> {
   /** The newest snapshot the poll produced. */
   latest: S | undefined;
-  readonly viewers: Set<Viewer<S>>;
+  readonly viewers: Viewer<S>[] = [];
   poll: Subscription | undefined;
-  /** Every subscription's wake hints, merged. */
-  readonly wakes = new Subject<void>();
+  /** Every viewer's wake hints, merged; made only for a poll opened with wakes. */
+  private wakes: Subject<void> | undefined;
 
   constructor(
-    private readonly map: Map<string, Shared<S>>,
+    private readonly group: Group<S>,
     private readonly key: string,
-    first: Viewer<S>,
-  ) {
-    this.viewers = new Set([first]);
+  ) {}
+
+  join(viewer: Viewer<S>): void {
+    viewer.shared = this;
+    viewer.index = this.viewers.push(viewer) - 1;
+  }
+
+  leave(viewer: Viewer<S>): void {
+    const { viewers } = this;
+    if (viewers[viewer.index] !== viewer) return;
+    const last = viewers.pop()!;
+    if (last !== viewer) {
+      viewers[viewer.index] = last;
+      last.index = viewer.index;
+    }
+    viewer.index = -1;
+    if (viewers.length === 0 && this.group.drop(this.key, this)) this.poll?.unsubscribe();
+  }
+
+  /** The wake hints the poll listens to. */
+  wakeHints(): Observable<void> {
+    return (this.wakes ??= new Subject<void>()).asObservable();
+  }
+
+  wake(): void {
+    this.wakes?.next();
   }
 
   next(update: ExecutionUpdate<S>): void {
@@ -56,9 +121,10 @@ class Shared<S extends ExecutionSnapshot> {
   }
 
   private end(notify: (v: Viewer<S>) => void): void {
-    if (this.map.get(this.key) === this) this.map.delete(this.key);
-    for (const v of [...this.viewers]) notify(v);
-    this.viewers.clear();
+    this.group.drop(this.key, this);
+    const viewers = this.viewers.splice(0);
+    for (const v of viewers) v.index = -1;
+    for (const v of viewers) notify(v);
   }
 }
 
@@ -70,51 +136,49 @@ class Shared<S extends ExecutionSnapshot> {
  * its request is aborted; a poll that ends (terminal, or an error) ends every subscription.
  */
 export class Hub {
-  private readonly shared = new Map<string, Shared<ExecutionSnapshot>>();
+  private readonly groups = new Map<string, Group<ExecutionSnapshot>>();
 
   /** How many executions are being polled now. */
   get size(): number {
-    return this.shared.size;
+    let size = 0;
+    for (const group of this.groups.values()) size += group.size;
+    return size;
   }
 
   /**
-   * One subscription's view of the shared poll `key`.
+   * One subscription's view of the shared poll `key` of `group`.
    *
-   * @param key - names the poll: equal keys share one.
+   * @param group - what the polls of a group agree on (options, transform): one string for
+   *   many executions, so that each holds only its own short `key`.
+   * @param key - names the poll within its group: equal keys share one.
    * @param open - makes the poll: updates relative to the poll's own previous snapshot,
-   *   polling now on each emission of `wakes` (every subscription's wake hints).
+   *   polling now on each emission of `wakes()` (every subscription's wake hints).
    * @param viewer - this subscription's own options.
    */
   watch<S extends ExecutionSnapshot>(
+    group: string,
     key: string,
-    open: (wakes: Observable<void>) => Observable<ExecutionUpdate<S>>,
+    open: (wakes: () => Observable<void>) => Observable<ExecutionUpdate<S>>,
     viewer: ViewerConfig<S>,
   ): Observable<ExecutionUpdate<S>> {
     return new Observable<ExecutionUpdate<S>>((subscriber) => {
-      const map = this.shared as unknown as Map<string, Shared<S>>;
-      const me: Viewer<S> = { seen: viewer.since, subscriber };
-      let entry = map.get(key);
+      const groups = this.groups as unknown as Map<string, Group<S>>;
+      let polls = groups.get(group);
+      if (polls === undefined) groups.set(group, (polls = new Group<S>(group, groups)));
+      const me = new Viewer<S>(subscriber, viewer.since);
+      const entry = polls.get(key);
       if (entry?.latest !== undefined) deliver(me, entry.latest, undefined);
-      const deadline = timeLimit(viewer, subscriber);
+      me.deadline = timeLimit(viewer, subscriber);
       if (entry === undefined) {
-        const created = new Shared<S>(map, key, me);
-        entry = created;
-        map.set(key, created);
-        created.poll = open(created.wakes.asObservable()).subscribe(created);
+        const created = new Shared<S>(polls, key);
+        polls.set(key, created);
+        created.join(me);
+        created.poll = open(() => created.wakeHints()).subscribe(created);
       } else {
-        entry.viewers.add(me);
+        entry.join(me);
       }
-      const mine = entry;
-      const woken = viewer.wake?.subscribe(() => mine.wakes.next());
-      return () => {
-        woken?.unsubscribe();
-        deadline?.unsubscribe();
-        mine.viewers.delete(me);
-        if (mine.viewers.size === 0 && map.get(key) === mine) {
-          map.delete(key);
-          mine.poll?.unsubscribe();
-        }
-      };
+      if (viewer.wake !== undefined && !subscriber.closed) me.woken = viewer.wake.subscribe(() => me.wake());
+      return me;
     });
   }
 }

@@ -232,8 +232,8 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
         loop,
       );
     if (config.apart) return open(config);
-    const key = [
-      JSON.stringify([request.path, request.query]),
+    // Watches share a poll when they agree on the request and on the group: what shapes the poll.
+    const group = [
       transform?.key ?? '',
       JSON.stringify(config.policy),
       config.wake === undefined ? '' : 'wake',
@@ -241,14 +241,15 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       config.adaptive,
     ].join('|');
     return hub.watch(
-      key,
+      group,
+      JSON.stringify([request.path, request.query]),
       // The shared poll has no `since`, no time limit and the merged wakes: the viewers bring
       // theirs. Most watches have none of the three, and share their config as it is.
       (wakes) =>
         open(
           config.since === undefined && config.maxWaitMs === undefined && config.wake === undefined
             ? config
-            : { ...config, since: undefined, maxWaitMs: undefined, wake: config.wake && wakes },
+            : { ...config, since: undefined, maxWaitMs: undefined, wake: config.wake && wakes() },
         ),
       {
         since: since as S | undefined,

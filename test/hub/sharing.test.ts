@@ -114,6 +114,51 @@ describe('the client hub: one poll per execution', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('keeps every other viewer whole whichever leaves, first or last, and stops only with the last', async () => {
+    const server = fakeServer((id, now) => ({ body: jobAt(id, now, 3, 10_000) }));
+    const client = acme(server.fetch, { backoff: { initialDelayMs: 1_000, maxDelayMs: 1_000, jitter: 'none' } });
+    const seen = {
+      a: [] as ExecutionUpdate[],
+      b: [] as ExecutionUpdate[],
+      c: [] as ExecutionUpdate[],
+      d: [] as ExecutionUpdate[],
+    };
+    const subs = Object.fromEntries(
+      Object.entries(seen).map(([name, updates]) => [name, client.watch('wf:job-1').subscribe((u) => updates.push(u))]),
+    );
+    await vi.advanceTimersByTimeAsync(5_000);
+    subs['a']!.unsubscribe(); // the first to join
+    await vi.advanceTimersByTimeAsync(5_000);
+    subs['d']!.unsubscribe(); // the last to join
+    await vi.advanceTimersByTimeAsync(5_000);
+    subs['b']!.unsubscribe();
+    await vi.advanceTimersByTimeAsync(20_000); // c alone, to the end
+    const final = { 'task-1': 'completed', 'task-2': 'completed', 'task-3': 'completed' };
+    expect(believed(seen.c)).toEqual(final);
+    expect(seen.c.at(-1)!.snapshot.status).toBe('completed');
+    expect(believed(seen.b)).toEqual({ 'task-1': 'completed', 'task-2': 'running' }); // left at 15 s
+    expect(seen.b.map((u) => u.snapshot.steps.length)).toEqual(
+      seen.c.slice(0, seen.b.length).map((u) => u.snapshot.steps.length),
+    );
+    // One poll all along: a request a second while running, none after the end.
+    expect(server.requests.length).toBeLessThanOrEqual(32);
+    expect(vi.getTimerCount()).toBe(0);
+
+    // All leave while it runs, first, last, then the middle: the poll stops with the last.
+    const again = fakeServer((id, now) => ({ body: jobAt(id, now, 3, 60_000) }));
+    const other = acme(again.fetch);
+    const [x, y, z] = [1, 2, 3].map(() => other.watch('wf:job-2').subscribe());
+    await vi.advanceTimersByTimeAsync(2_000);
+    x!.unsubscribe();
+    z!.unsubscribe();
+    expect(vi.getTimerCount()).toBe(1); // y's poll goes on
+    y!.unsubscribe();
+    expect(vi.getTimerCount()).toBe(0);
+    const made = again.requests.length;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(again.requests).toHaveLength(made);
+  });
+
   it('keeps per-subscription maxWaitMs: one subscriber times out, the other goes on', async () => {
     const server = fakeServer();
     const client = acme(server.fetch);
