@@ -71,7 +71,7 @@ class Viewer<S extends ExecutionSnapshot> implements Unsubscribable {
 class Shared<S extends ExecutionSnapshot> {
   /** The newest snapshot the poll produced. */
   latest: S | undefined;
-  readonly viewers: Viewer<S>[] = [];
+  readonly viewers: Viewer<S>[];
   poll: Subscription | undefined;
   /** Every viewer's wake hints, merged; made only for a poll opened with wakes. */
   private wakes: Subject<void> | undefined;
@@ -79,7 +79,13 @@ class Shared<S extends ExecutionSnapshot> {
   constructor(
     private readonly group: Group<S>,
     private readonly key: string,
-  ) {}
+    first: Viewer<S>,
+  ) {
+    // Made with its first viewer: an array grown from empty by a push reserves 17 slots.
+    this.viewers = [first];
+    first.shared = this;
+    first.index = 0;
+  }
 
   join(viewer: Viewer<S>): void {
     viewer.shared = this;
@@ -170,9 +176,8 @@ export class Hub {
       if (entry?.latest !== undefined) deliver(me, entry.latest, undefined);
       me.deadline = timeLimit(viewer, subscriber);
       if (entry === undefined) {
-        const created = new Shared<S>(polls, key);
+        const created = new Shared<S>(polls, key, me);
         polls.set(key, created);
-        created.join(me);
         created.poll = open(() => created.wakeHints()).subscribe(created);
       } else {
         entry.join(me);
