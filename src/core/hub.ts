@@ -1,6 +1,7 @@
 import { Observable, Subject, type SchedulerLike, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import { baseline, diff } from './diff.js';
 import type { ExecutionSnapshot, ExecutionUpdate } from './model.js';
+import type { Sink } from './loop.js';
 import { watchTimeout } from './poll.js';
 
 // A process may hold ten thousand watches: each is a handful of small objects here (a shared
@@ -68,11 +69,11 @@ class Viewer<S extends ExecutionSnapshot> implements Unsubscribable {
  * every update goes to every viewer, and the poll's end ends every viewer. The viewers are an
  * array, each knowing its index (one viewer is the common case, and a Set costs some 150 B).
  */
-class Shared<S extends ExecutionSnapshot> {
+class Shared<S extends ExecutionSnapshot> implements Sink<ExecutionUpdate<S>> {
   /** The newest snapshot the poll produced. */
   latest: S | undefined;
   readonly viewers: Viewer<S>[];
-  poll: Subscription | undefined;
+  poll: Unsubscribable | undefined;
   /** Every viewer's wake hints, merged; made only for a poll opened with wakes. */
   private wakes: Subject<void> | undefined;
 
@@ -157,14 +158,15 @@ export class Hub {
    * @param group - what the polls of a group agree on (options, transform): one string for
    *   many executions, so that each holds only its own short `key`.
    * @param key - names the poll within its group: equal keys share one.
-   * @param open - makes the poll: updates relative to the poll's own previous snapshot,
-   *   polling now on each emission of `wakes()` (every subscription's wake hints).
+   * @param open - starts the poll into `sink` (no subscriber between: one fewer per
+   *   execution): updates relative to the poll's own previous snapshot, polling now on each
+   *   emission of `wakes()` (every subscription's wake hints).
    * @param viewer - this subscription's own options.
    */
   watch<S extends ExecutionSnapshot>(
     group: string,
     key: string,
-    open: (wakes: () => Observable<void>) => Observable<ExecutionUpdate<S>>,
+    open: (wakes: () => Observable<void>, sink: Sink<ExecutionUpdate<S>>) => Unsubscribable,
     viewer: ViewerConfig<S>,
   ): Observable<ExecutionUpdate<S>> {
     return new Observable<ExecutionUpdate<S>>((subscriber) => {
@@ -178,7 +180,7 @@ export class Hub {
       if (entry === undefined) {
         const created = new Shared<S>(polls, key, me);
         polls.set(key, created);
-        created.poll = open(() => created.wakeHints()).subscribe(created);
+        created.poll = open(() => created.wakeHints(), created);
       } else {
         entry.join(me);
       }

@@ -1,7 +1,7 @@
 // The engine every watch runs on. One object per subscription holds the whole state of a
 // loop: with 10,000 watches in a process, the closures a loop of closures kept (some twenty
 // per watch, each with its context) were a third of a watch's heap.
-import { Observable, type SchedulerAction, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
+import { Observable, type SchedulerAction, type Subscription, type Unsubscribable } from 'rxjs';
 import { backoffDelay, clampHint } from './backoff.js';
 import { ConfigError, TimeoutError } from './errors.js';
 import { isRunwatchError } from './error-guards.js';
@@ -61,7 +61,28 @@ export function pollLoop<T, U>(
   tracker: () => Tracker<T, U>,
   config: ResolvedWatch,
 ): Observable<U> {
-  return new Observable<U>((subscriber) => new Loop(source, tracker(), config, subscriber).start());
+  return new Observable<U>((subscriber) => runLoop(source, tracker(), config, subscriber));
+}
+
+/** Where a loop's updates go: a subscriber, or (with no subscriber between) a hub's shared poll. */
+export interface Sink<U> {
+  next(value: U): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/**
+ * Runs the loop {@link pollLoop} makes straight into `sink`, until it ends or is unsubscribed:
+ * for a hub, which would otherwise hold a subscriber, its observer and its finalizers for
+ * every execution.
+ */
+export function runLoop<T, U>(
+  source: LoopSource<T>,
+  tracker: Tracker<T, U>,
+  config: ResolvedWatch,
+  sink: Sink<U>,
+): Unsubscribable {
+  return new Loop(source, tracker, config, sink).start();
 }
 
 /** The error of a watch that saw no terminal status within `maxWaitMs`. */
@@ -94,12 +115,14 @@ class Loop<T, U> implements Unsubscribable {
   private wokenInFlight = false;
   private lastChangeAt: number;
   private stallReported = false;
+  /** Unsubscribed, or ended: nothing runs any more. */
+  private closed = false;
 
   constructor(
     private readonly source: LoopSource<T>,
     private readonly track: Tracker<T, U>,
     private readonly config: ResolvedWatch,
-    private readonly subscriber: Subscriber<U>,
+    private readonly sink: Sink<U>,
   ) {
     this.lastChangeAt = config.scheduler.now();
   }
@@ -113,6 +136,7 @@ class Loop<T, U> implements Unsubscribable {
   }
 
   unsubscribe(): void {
+    this.closed = true;
     this.inFlight?.abort();
     this.inFlight = undefined;
     this.woken?.unsubscribe();
@@ -138,7 +162,7 @@ class Loop<T, U> implements Unsubscribable {
 
   timeOut(): void {
     const { id, provider } = this.source;
-    this.subscriber.error(watchTimeout(id, provider, this.config.maxWaitMs!));
+    this.fail(watchTimeout(id, provider, this.config.maxWaitMs!));
   }
 
   // Nothing thrown while handling an answer escapes as an unhandled rejection: it ends the
@@ -146,17 +170,24 @@ class Loop<T, U> implements Unsubscribable {
   // (its signal alone is ~0.8 KB per watch).
   private settle(ok: boolean, answer: unknown): void {
     this.inFlight = undefined;
-    if (this.subscriber.closed) return;
+    if (this.closed) return;
     try {
       if (ok) this.onValue(answer as T);
       else this.onError(answer);
     } catch (error) {
-      this.subscriber.error(error);
+      this.fail(error);
     }
   }
 
+  /** Ends the loop with `error`: its timers and wake hints let go first. */
+  private fail(error: unknown): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.sink.error(error);
+  }
+
   private onWake(): void {
-    if (this.subscriber.closed) return;
+    if (this.closed) return;
     if (this.inFlight !== undefined) {
       this.wokenInFlight = true;
       return;
@@ -182,9 +213,14 @@ class Loop<T, U> implements Unsubscribable {
       const stalled = this.track.stalled?.(now - this.lastChangeAt);
       if (stalled !== undefined) updates.push(stalled);
     }
-    for (const update of updates) this.subscriber.next(update);
+    for (const update of updates) {
+      if (this.closed) return; // unsubscribed by whoever took the last update
+      this.sink.next(update);
+    }
+    if (this.closed) return;
     if (done) {
-      this.subscriber.complete();
+      this.unsubscribe();
+      this.sink.complete();
       return;
     }
     if (this.wokenInFlight) {
@@ -214,7 +250,7 @@ class Loop<T, U> implements Unsubscribable {
     if (this.source.onEvent)
       this.event('poll', 0, this.reason, { outcome: 'error', durationMs: scheduler.now() - this.startedAt, ...failed });
     if (!known?.retryable || this.failures > policy.maxRetries) {
-      this.subscriber.error(error);
+      this.fail(error);
       return;
     }
     const backoff = backoffDelay(this.failures, policy, () => this.random());
@@ -227,7 +263,7 @@ class Loop<T, U> implements Unsubscribable {
   }
 
   private schedule(delay: number): void {
-    if (!this.subscriber.closed) this.timer = this.later(pollNow, roundDelay(delay));
+    if (!this.closed) this.timer = this.later(pollNow, roundDelay(delay));
   }
 
   private event(type: WatchEvent['type'], delayMs: number, why: WatchEventReason, extra?: Partial<WatchEvent>): void {

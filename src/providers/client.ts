@@ -21,6 +21,7 @@ import { LearnedDurations } from '../core/learned.js';
 import { listTracker } from '../core/list.js';
 import type { ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
 import { checkKeys, fail, optionalSignal, readOptions, readSignal, requireObject } from '../core/options.js';
+import { runLoop } from '../core/loop.js';
 import { executionTracker, pollLoop } from '../core/poll.js';
 import { resolveWatchOptions, type ResolvedWatch, type WatchOptions } from '../core/watch-options.js';
 import { parseHttpUrl } from '../transport/checks.js';
@@ -225,13 +226,8 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
         { option: 'since', provider },
       );
     }
-    const open = (loop: ResolvedWatch): Observable<ExecutionUpdate<S>> =>
-      pollLoop(
-        new ClientPoll(host, ref, id, loop, transform?.create()),
-        () => executionTracker(loop.since as S | undefined),
-        loop,
-      );
-    if (config.apart) return open(config);
+    const source = (loop: ResolvedWatch) => new ClientPoll(host, ref, id, loop, transform?.create());
+    if (config.apart) return pollLoop(source(config), () => executionTracker(config.since as S | undefined), config);
     // Watches share a poll when they agree on the request and on the group: what shapes the poll.
     const group = [
       transform?.key ?? '',
@@ -245,12 +241,13 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       JSON.stringify([request.path, request.query]),
       // The shared poll has no `since`, no time limit and the merged wakes: the viewers bring
       // theirs. Most watches have none of the three, and share their config as it is.
-      (wakes) =>
-        open(
+      (wakes, sink) => {
+        const loop =
           config.since === undefined && config.maxWaitMs === undefined && config.wake === undefined
             ? config
-            : { ...config, since: undefined, maxWaitMs: undefined, wake: config.wake && wakes() },
-        ),
+            : { ...config, since: undefined, maxWaitMs: undefined, wake: config.wake && wakes() };
+        return runLoop(source(loop), executionTracker<S>(undefined), loop, sink);
+      },
       {
         since: since as S | undefined,
         maxWaitMs: config.maxWaitMs,
