@@ -25,6 +25,8 @@ class Group<S extends ExecutionSnapshot> extends Map<string, Shared<S>> {
   constructor(
     readonly name: string,
     readonly groups: Map<string, Group<S>>,
+    /** The hub's: what every error a viewer gets goes through. */
+    readonly redact: (error: unknown) => unknown,
   ) {
     super();
   }
@@ -120,7 +122,8 @@ class Shared<S extends ExecutionSnapshot> implements Sink<ExecutionUpdate<S>> {
   }
 
   error(error: unknown): void {
-    this.end((v) => v.subscriber.error(error));
+    const scrubbed = this.group.redact(error);
+    this.end((v) => v.subscriber.error(scrubbed));
   }
 
   complete(): void {
@@ -144,6 +147,13 @@ class Shared<S extends ExecutionSnapshot> implements Sink<ExecutionUpdate<S>> {
  */
 export class Hub {
   private readonly groups = new Map<string, Group<ExecutionSnapshot>>();
+
+  /**
+   * @param redact - what every error a viewer gets goes through, whatever its source (the
+   *   poll, a time limit, a throw while subscribing): a client's key scrubbing, so that a
+   *   client needs no layer of its own around each watch.
+   */
+  constructor(private readonly redact: (error: unknown) => unknown = (error) => error) {}
 
   /** How many executions are being polled now. */
   get size(): number {
@@ -170,21 +180,26 @@ export class Hub {
     viewer: ViewerConfig<S>,
   ): Observable<ExecutionUpdate<S>> {
     return new Observable<ExecutionUpdate<S>>((subscriber) => {
+      const { redact } = this;
       const groups = this.groups as unknown as Map<string, Group<S>>;
-      let polls = groups.get(group);
-      if (polls === undefined) groups.set(group, (polls = new Group<S>(group, groups)));
       const me = new Viewer<S>(subscriber, viewer.since);
-      const entry = polls.get(key);
-      if (entry?.latest !== undefined) deliver(me, entry.latest, undefined);
-      me.deadline = timeLimit(viewer, subscriber);
-      if (entry === undefined) {
-        const created = new Shared<S>(polls, key, me);
-        polls.set(key, created);
-        created.poll = open(() => created.wakeHints(), created);
-      } else {
-        entry.join(me);
+      try {
+        let polls = groups.get(group);
+        if (polls === undefined) groups.set(group, (polls = new Group<S>(group, groups, redact)));
+        const entry = polls.get(key);
+        if (entry?.latest !== undefined) deliver(me, entry.latest, undefined);
+        me.deadline = timeLimit(viewer, subscriber, redact);
+        if (entry === undefined) {
+          const created = new Shared<S>(polls, key, me);
+          polls.set(key, created);
+          created.poll = open(() => created.wakeHints(), created);
+        } else {
+          entry.join(me);
+        }
+        if (viewer.wake !== undefined && !subscriber.closed) me.woken = viewer.wake.subscribe(() => me.wake());
+      } catch (error) {
+        subscriber.error(redact(error));
       }
-      if (viewer.wake !== undefined && !subscriber.closed) me.woken = viewer.wake.subscribe(() => me.wake());
       return me;
     });
   }
@@ -214,10 +229,11 @@ function deliver<S extends ExecutionSnapshot>(
 function timeLimit<S extends ExecutionSnapshot>(
   viewer: ViewerConfig<S>,
   subscriber: Subscriber<ExecutionUpdate<S>>,
+  redact: (error: unknown) => unknown,
 ): Subscription | undefined {
   const { maxWaitMs } = viewer;
   if (maxWaitMs === undefined) return undefined;
   return viewer.scheduler.schedule(() => {
-    subscriber.error(watchTimeout(viewer.id, viewer.provider, maxWaitMs));
+    subscriber.error(redact(watchTimeout(viewer.id, viewer.provider, maxWaitMs)));
   }, maxWaitMs);
 }

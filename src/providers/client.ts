@@ -68,6 +68,13 @@ export function createClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
 }
 
 /**
+ * Streams that scrub their own errors already (a client's shared watches: its hub redacts
+ * every error a viewer gets), which {@link keyFree} passes on as they are: a layer of its own
+ * would cost each of them a subscriber, an observer and a finalizers array, some 330 B a watch.
+ */
+const scrubbedStreams = new WeakSet<object>();
+
+/**
  * Makes `make()` and every method of what it returns key-free: whatever they throw, reject or
  * error with is scrubbed of the key ({@link redactError}) on its way out, a `ConfigError` that
  * echoes a key passed in the wrong option included. The client's one exit for errors.
@@ -79,7 +86,9 @@ export function keyFree<T extends object>(options: unknown, make: () => T): T {
     try {
       const result = fn();
       return isObservable(result)
-        ? new Observable((subscriber) => result.subscribe(new Scrubbing(subscriber, redact)))
+        ? scrubbedStreams.has(result)
+          ? result
+          : new Observable((subscriber) => result.subscribe(new Scrubbing(subscriber, redact)))
         : result instanceof Promise
           ? result.catch((e: unknown) => Promise.reject(redact(e)))
           : result;
@@ -159,7 +168,8 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
   const onEvent = (event: WatchEvent): void => {
     if (events.observed) events.next(event);
   };
-  const hub = new Hub();
+  // Every error a shared watch's viewer gets is scrubbed of the key here: see scrubbedStreams.
+  const hub = new Hub((error) => redactError(error, [o.apiKey as string]));
   const learned = o.learned === undefined ? new LearnedDurations() : LearnedDurations.fromJSON(o.learned);
   if (o.adaptive !== undefined && typeof o.adaptive !== 'boolean') fail('adaptive', 'a boolean', o.adaptive, provider);
   const adaptive = o.adaptive ?? true;
@@ -236,7 +246,7 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       config.stallAfterMs ?? '',
       config.adaptive,
     ].join('|');
-    return hub.watch(
+    const shared = hub.watch(
       group,
       JSON.stringify([request.path, request.query]),
       // The shared poll has no `since`, no time limit and the merged wakes: the viewers bring
@@ -257,6 +267,8 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
         wake: config.wake,
       },
     );
+    scrubbedStreams.add(shared);
+    return shared;
   };
 
   return {

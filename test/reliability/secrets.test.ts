@@ -213,4 +213,33 @@ describe('every error path', () => {
     expect(error).toBeInstanceOf(Error);
     expectKeyFree(error);
   });
+
+  it.each(
+    PROVIDERS.flatMap((p) => [
+      [p, 'while a shared watch subscribes', 1_000] as const,
+      [p, 'after the first poll', undefined] as const,
+    ]),
+  )('%s: a scheduler that throws the key %s', async (provider, _when, maxWaitMs) => {
+    const { fetch } = fakeFetch({ body: body(provider, 'running', []) });
+    const scheduler = {
+      now: () => Date.now(),
+      schedule: () => {
+        throw new Error(`scheduler refused ${KEY}`);
+      },
+    };
+    const options = { apiKey: KEY, fetch, scheduler: scheduler as never };
+    const limit = maxWaitMs === undefined ? {} : { maxWaitMs };
+    const c: Observable<ExecutionUpdate> =
+      provider === 'modelslab'
+        ? modelslab(options).watch({ workflowId: 'wf', executionId: 'e1' }, limit)
+        : provider === 'eachlabs'
+          ? eachlabs(options).watch('e1', limit)
+          : datalab(options).watch(1, limit);
+    const pending = lastValueFrom(c).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    const error = await pending;
+    // The scheduler's own error, itself or as the cause of the ConfigError naming it.
+    expect(`${String(error)} ${String((error as { cause?: unknown }).cause)}`).toContain('scheduler refused');
+    expectKeyFree(error);
+  });
 });
