@@ -181,6 +181,7 @@ export class HttpClient {
       const { response, text } = await this.exchange(url, init, signal, req.executionId);
       return this.read(response, text, req, url, emptyOk);
     } catch (error) {
+      // What redacted() does, inline: every poll comes this way, and that takes a closure each.
       throw redactError(error, this.options.secrets);
     }
   }
