@@ -111,9 +111,8 @@ export class HttpClient {
   /** Replaces every form of every secret in a text. */
   readonly scrub: (text: string) => string;
   private readonly options: HttpOptions;
-  /** The base's href and path without a trailing slash: each request appends `/segment`s. */
+  /** The base's origin and path without a trailing slash: each request appends `/segment`s. */
   private readonly base: string;
-  private readonly basePath: string;
   /** What every request to the base sends: JSON wanted, the user's headers, the auth headers. */
   private readonly headers: Record<string, string>;
 
@@ -121,8 +120,7 @@ export class HttpClient {
     this.options = options;
     this.provider = options.provider;
     this.baseUrl = parseBaseUrl(options.baseUrl, options.provider);
-    this.basePath = this.baseUrl.pathname.replace(/\/+$/, '');
-    this.base = this.baseUrl.origin + this.basePath;
+    this.base = this.baseUrl.origin + this.baseUrl.pathname.replace(/\/+$/, '');
     this.scrub = scrubber(options.secrets);
     // Every URL a request goes to is under the base, so at its origin: auth headers go too.
     this.headers = { accept: 'application/json', ...options.headers, ...options.authHeaders };
