@@ -46,6 +46,14 @@ export function schedulerClock(scheduler: SchedulerLike): Clock {
 /** Hands back a slot: the request it was taken for has ended (or failed). */
 export type Release = () => void;
 
+/** Who asks for budget: where it stands in line, and whom to tell when it must wait. */
+export interface BudgetTurn {
+  /** Lower goes first when several wait (a watch: when it last polled). Default 0. */
+  priority?: number;
+  /** Told once, when the request must wait, why and for how long at least. */
+  onWait?(wait: BudgetWait): void;
+}
+
 /** Why a request waited for its slot, and how long it will wait at least. */
 export interface BudgetWait {
   /** `budget`: the window is full or the pace says not yet; `hint`: a 429's wait. */
@@ -111,22 +119,21 @@ export class RateLimiter {
    * ended. Rejects with the signal's reason on abort.
    *
    * @param signal - aborts the wait.
-   * @param priority - lower goes first when several wait (say, when the execution was last polled).
-   * @param onWait - told once, when the request must wait, why and for how long at least.
+   * @param turn - who asks: its priority, and whom to tell of a wait (a watch is its own turn).
    */
-  acquire(signal?: AbortSignal, priority = 0, onWait?: (wait: BudgetWait) => void): Promise<Release> {
+  acquire(signal?: AbortSignal, turn?: BudgetTurn): Promise<Release> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.waiters.length === 0) {
       const release = this.tryTake();
       if (release !== undefined) return Promise.resolve(release);
     }
-    if (onWait !== undefined) {
+    if (turn?.onWait !== undefined) {
       const now = this.clock.now();
       const paused = this.pausedUntil > now;
-      onWait({ reason: paused ? 'hint' : 'budget', delayMs: Math.max(0, this.nextAt(now) - now) });
+      turn.onWait({ reason: paused ? 'hint' : 'budget', delayMs: Math.max(0, this.nextAt(now) - now) });
     }
     return new Promise<Release>((resolve, reject) => {
-      const waiter: Waiter = { priority, seq: this.seq++, resolve, reject, signal };
+      const waiter: Waiter = { priority: turn?.priority ?? 0, seq: this.seq++, resolve, reject, signal };
       if (signal) {
         waiter.onAbort = () => {
           const i = this.waiters.indexOf(waiter);

@@ -1,4 +1,4 @@
-import type { BudgetWait, Clock } from '../core/budget.js';
+import type { BudgetTurn, BudgetWait, Clock } from '../core/budget.js';
 import { nextPollDelay } from '../core/cadence.js';
 import type { WatchEvent, WatchEventReason } from '../core/events.js';
 import type { LearnedDurations } from '../core/learned.js';
@@ -7,9 +7,8 @@ import type { ExecutionSnapshot } from '../core/model.js';
 import { samplesFrom } from '../core/samples.js';
 import type { ResolvedWatch } from '../core/watch-options.js';
 
-/** How a poll waits for budget: who goes first, and who hears about the wait. */
-export interface PollTurn {
-  /** When this watch last polled: the longest-waiting goes first. */
+/** How a poll waits for budget: who goes first (when it last polled), and who hears about the wait. */
+export interface PollTurn extends BudgetTurn {
   priority: number;
   onWait(wait: BudgetWait): void;
 }

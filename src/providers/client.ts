@@ -188,7 +188,7 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
   ): Promise<Out> => {
     const request = endpoint.request(input);
     const limiter = scopeOf(request.scope ?? '');
-    const release = await limiter.acquire(signal, turn?.priority, turn && ((wait) => turn.onWait(wait)));
+    const release = await limiter.acquire(signal, turn);
     let response;
     try {
       response = await http.request(request, signal, endpoint.emptyOk);

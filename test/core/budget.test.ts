@@ -57,7 +57,7 @@ describe('RateLimiter', () => {
     const first = await limiter.acquire();
     const order: string[] = [];
     const take = (name: string, priority: number) =>
-      limiter.acquire(undefined, priority).then((release) => {
+      limiter.acquire(undefined, { priority }).then((release) => {
         order.push(name);
         release();
       });
@@ -94,7 +94,7 @@ describe('RateLimiter', () => {
     limiter.pause(5_000);
     const waits: unknown[] = [];
     let at: number | undefined;
-    const p = limiter.acquire(undefined, 0, (wait) => waits.push(wait)).then(() => (at = Date.now()));
+    const p = limiter.acquire(undefined, { onWait: (wait) => waits.push(wait) }).then(() => (at = Date.now()));
     await vi.advanceTimersByTimeAsync(4_999);
     expect(at).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
