@@ -76,14 +76,14 @@ export interface HttpRequest {
   path: readonly (string | number)[];
   query?: Record<string, string | number | undefined>;
   body?: unknown;
-  signal?: AbortSignal | undefined;
   executionId?: string | undefined;
-  /** Whether an empty 2xx body is an answer (read as `undefined`) rather than a transient failure. */
-  emptyOk?: boolean | undefined;
 }
 
-/** What a request needs besides its URL and init: the caller's signal, and names for errors. */
-type Context = Pick<HttpRequest, 'signal' | 'executionId'>;
+/** What a download needs besides its URL: the caller's signal, and a name for errors. */
+interface Context {
+  signal?: AbortSignal | undefined;
+  executionId?: string | undefined;
+}
 
 /** A parsed response. */
 export interface HttpResponse {
@@ -160,9 +160,10 @@ export class HttpClient {
   /**
    * Sends a request to the provider, with auth, and returns the parsed JSON body. A redirect
    * is refused, never followed: the key goes to `baseUrl`'s origin only, and a body from
-   * elsewhere is not the provider's.
+   * elsewhere is not the provider's. `signal` aborts it; `emptyOk`: an empty 2xx body is an
+   * answer (read as `undefined`), not a transient failure.
    */
-  async request(req: HttpRequest, signal = req.signal, emptyOk = req.emptyOk): Promise<HttpResponse> {
+  async request(req: HttpRequest, signal?: AbortSignal, emptyOk = false): Promise<HttpResponse> {
     try {
       const url = this.url(req.path, req.query);
       // A copy each time: a user's fetch may write to the headers it is given.
@@ -322,7 +323,7 @@ export class HttpClient {
   }
 
   /** Reads an exchanged body, already scrubbed: a key it echoes reaches no snapshot, issue path or error. */
-  private read(response: Response, text: string, req: HttpRequest, url: string, emptyOk?: boolean): HttpResponse {
+  private read(response: Response, text: string, req: HttpRequest, url: string, emptyOk: boolean): HttpResponse {
     const { status, headers } = response;
     const requestId = headers.get('x-request-id') ?? undefined;
     const empty = text.trim() === '';

@@ -204,7 +204,7 @@ describe('HttpClient', () => {
         }),
     );
     const controller = new AbortController();
-    const pending = caught(client(fetchImpl).request({ path: ['x'], signal: controller.signal }));
+    const pending = caught(client(fetchImpl).request({ path: ['x'] }, controller.signal));
     const reason = new Error('user gave up');
     controller.abort(reason);
     expect(await pending).toBe(reason);
