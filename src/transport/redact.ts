@@ -66,15 +66,20 @@ function cut(text: string, form: string): string {
  * field (a request id, an execution id) and the issues' paths and messages (a key used as a
  * field name). Returns the same error, so its class and guards still work.
  */
-export function redactError<T>(error: T, secrets: readonly string[], depth = 0): T {
+export function redactError<T>(error: T, secrets: readonly string[]): T {
+  return redactWith(error, scrubber(secrets), 0);
+}
+
+/** {@link redactError} with the secrets' scrubber made once, for every field and cause. */
+function redactWith<T>(error: T, scrub: (text: string) => string, depth: number): T {
   if (typeof error !== 'object' || error === null || depth > 4) return error;
   const e = error as Record<string, unknown>;
   const clean = (target: Record<string, unknown>, key: string): void => {
     const value = target[key];
     const scrubbed = Array.isArray(value)
-      ? value.map((v: unknown) => (typeof v === 'string' ? scrub(v, secrets) : v))
+      ? value.map((v: unknown) => (typeof v === 'string' ? scrub(v) : v))
       : typeof value === 'string'
-        ? scrub(value, secrets)
+        ? scrub(value)
         : value;
     // defineProperty, not assignment: it also shadows a getter-only `message` (a DOMException's).
     if (String(scrubbed) !== String(value))
@@ -88,6 +93,6 @@ export function redactError<T>(error: T, secrets: readonly string[], depth = 0):
       clean(issue, 'path');
     }
   }
-  redactError(e['cause'], secrets, depth + 1);
+  redactWith(e['cause'], scrub, depth + 1);
   return error;
 }
