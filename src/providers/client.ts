@@ -290,6 +290,9 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       const { onStart, ...rest } = readOptions('watch options', watchOptions, provider) as StartOptions<Ref>;
       if (onStart !== undefined && typeof onStart !== 'function') fail('onStart', 'a function', onStart, provider);
       const config = resolveWatch(rest);
+      if (config.since !== undefined) {
+        fail('since', 'absent: runAndWatch starts a new execution, which no snapshot is of yet', config.since, provider);
+      }
       return defer(() => {
         const controller = new AbortController();
         return from(call(start, input, controller.signal)).pipe(

@@ -199,4 +199,21 @@ describe('the client hub: one poll per execution', () => {
     expect(server.requests.map((r) => r.id)).toEqual(['', 'wf:job-9']);
     expect(jobAt('x', 0).state).toBe('running');
   });
+
+  it('refuses a since on runAndWatch before starting anything: no snapshot can be of an execution not started yet', async () => {
+    const server = fakeServer();
+    const client = acme(server.fetch);
+    const start = {
+      what: 'start',
+      request: () => ({ method: 'POST' as const, path: ['start'] }),
+      schema: { safeParse: (data: unknown) => ({ success: true as const, data }) },
+      read: () => 'wf:job-9',
+    };
+    const since = await client.get('wf:job-1');
+    const requests = server.requests.length;
+    expect(() => client.runAndWatch(start, undefined, { since })).toThrow(ConfigError);
+    expect(() => client.runAndWatch(start, undefined, { since })).toThrow(/`since`.*absent/);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.requests.length).toBe(requests); // no run started
+  });
 });
