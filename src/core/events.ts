@@ -5,7 +5,8 @@
  * - `learned`: the adaptive cadence's estimate of when a step ends.
  * - `hint`: a server's `Retry-After` (or body hint), for this request or its budget scope.
  * - `budget`: the client's request budget is spent for now.
- * - `wake`: a wake source asked for a poll.
+ * - `wake`: a wake source asked for a poll; or, for a watch that has one, the slow safety-net
+ *   cadence it relaxes to in place of the policy's.
  * - `stall`: nothing changed for `stallAfterMs`.
  *
  * @example

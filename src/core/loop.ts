@@ -232,7 +232,7 @@ class Loop<T, U> implements Unsubscribable {
     const planned = this.source.plan?.(this.quietPolls);
     let delay = planned?.delayMs ?? backoffDelay(this.quietPolls, policy, () => this.random());
     let why: WatchEventReason = planned?.reason ?? 'policy';
-    if (wake !== undefined && delay < WAKE_SAFETY_NET_MS) delay = WAKE_SAFETY_NET_MS;
+    if (wake !== undefined && delay < WAKE_SAFETY_NET_MS) [delay, why] = [WAKE_SAFETY_NET_MS, 'wake'];
     if (stallAfterMs !== undefined && !this.stallReported) {
       const due = Math.max(0, this.lastChangeAt + stallAfterMs - now);
       if (due < delay) [delay, why] = [due, 'stall'];

@@ -30,6 +30,19 @@ describe('wake hints and stalls', () => {
     expect(server.requests.length).toBe(before + 1); // the safety net
   });
 
+  it("says a wait stretched to the safety net is the wake source's, not the policy's", async () => {
+    const server = fakeServer((id, now) => ({ body: jobAt(id, now, 3, 100_000) }));
+    const client = acme(server.fetch);
+    const events: WatchEvent[] = [];
+    client.events.subscribe((e) => events.push(e));
+    client.watch('wf:job-1', { wake: new Subject() }).subscribe();
+    await vi.advanceTimersByTimeAsync(10);
+    // The policy alone would wait 500 ms.
+    expect(events.filter((e) => e.type === 'wait')).toEqual([
+      expect.objectContaining({ delayMs: 60_000, reason: 'wake' }),
+    ]);
+  });
+
   it('emits one stalled change per stall while running, and again after a change and a new stall', async () => {
     const server = fakeServer((id, now) => ({ body: jobAt(id, now, 2, 20_000) }));
     const client = acme(server.fetch);
