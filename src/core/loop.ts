@@ -45,6 +45,12 @@ export interface LoopSource<T> {
   provider?: string | undefined;
   /** Told of every request and decision (a client's `events`). */
   onEvent?: ((event: WatchEvent) => void) | undefined;
+  /**
+   * `false` while the request of the poll in flight has not left yet (a client's waits for its
+   * budget first): a wake then needs no poll after it, as its answer will be fresh enough.
+   * Absent: a request leaves as soon as `fetch` is called.
+   */
+  readonly sent?: boolean;
   /** A delay of its own for the next quiet poll (adaptive cadence), or `undefined` for the policy's. */
   plan?: ((quietPolls: number) => { delayMs: number; reason: WatchEventReason } | undefined) | undefined;
 }
@@ -189,7 +195,8 @@ class Loop<T, U> implements Unsubscribable {
   private onWake(): void {
     if (this.closed) return;
     if (this.inFlight !== undefined) {
-      this.wokenInFlight = true;
+      // Polls again once the answer is in, unless the request has not left: then its answer is news enough.
+      if (this.source.sent !== false) this.wokenInFlight = true;
       return;
     }
     this.timer?.unsubscribe();

@@ -7,10 +7,14 @@ import type { ExecutionSnapshot } from '../core/model.js';
 import { samplesFrom } from '../core/samples.js';
 import type { ResolvedWatch } from '../core/watch-options.js';
 
-/** How a poll waits for budget: who goes first (when it last polled), and who hears about the wait. */
+/**
+ * How a poll waits for budget: who goes first (when it last polled), who hears about the wait,
+ * and whether its request has left (set once the budget let it go).
+ */
 export interface PollTurn extends BudgetTurn {
   priority: number;
   onWait(wait: BudgetWait): void;
+  sent: boolean;
 }
 
 /** What every watch of one client shares: made once per client. */
@@ -33,6 +37,7 @@ export interface PollHost<Ref, S extends ExecutionSnapshot> {
  */
 export class ClientPoll<Ref, S extends ExecutionSnapshot> implements LoopSource<S>, PollTurn {
   priority = -Infinity;
+  sent = true;
   /** The last snapshot polled: the learned durations come from it and the next. */
   private last: S | undefined;
 
@@ -54,6 +59,7 @@ export class ClientPoll<Ref, S extends ExecutionSnapshot> implements LoopSource<
 
   async fetch(signal: AbortSignal): Promise<S> {
     const { host } = this;
+    this.sent = false;
     const snapshot = await host.status(this.ref, signal, this);
     this.priority = host.clock.now();
     // Learned from the provider's own step timestamps, never from when a poll noticed.

@@ -189,6 +189,7 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     const request = endpoint.request(input);
     const limiter = scopeOf(request.scope ?? '');
     const release = await limiter.acquire(signal, turn);
+    if (turn !== undefined) turn.sent = true;
     let response;
     try {
       response = await http.request(request, signal, endpoint.emptyOk);

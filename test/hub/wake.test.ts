@@ -43,6 +43,22 @@ describe('wake hints and stalls', () => {
     ]);
   });
 
+  it('takes a wake that comes while the poll still waits for budget as answered by that poll', async () => {
+    const server = fakeServer((id, now) => ({ body: jobAt(id, now, 3, 100_000) }));
+    const client = acme(server.fetch, { rateLimit: { requests: 1, intervalMs: 10_000 } });
+    const wake = new Subject<void>();
+    client.watch('wf:job-1', { wake }).subscribe();
+    await vi.advanceTimersByTimeAsync(100); // the first poll, at 0
+    wake.next(); // polls now: waits for budget until 10 s
+    await vi.advanceTimersByTimeAsync(1_000);
+    wake.next(); // nothing has left yet, so the poll that leaves at 10 s answers this one too
+    await vi.advanceTimersByTimeAsync(25_000);
+    expect(server.requests.map((r) => r.at)).toEqual([0, 10_000]);
+    wake.next(); // a wake with nothing in flight still polls
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(server.requests.map((r) => r.at)).toEqual([0, 10_000, 26_100]);
+  });
+
   it('emits one stalled change per stall while running, and again after a change and a new stall', async () => {
     const server = fakeServer((id, now) => ({ body: jobAt(id, now, 2, 20_000) }));
     const client = acme(server.fetch);
