@@ -211,13 +211,19 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
 
 /**
  * The one rule for a server's hints, whatever their form (a `Retry-After` header in seconds
- * or as an HTTP date, a body's `retry_after`, a provider's documented default): the first
- * that is a number ≥ 0 wins, so a negative, unreadable or past hint means "no hint"; one over
+ * or as an HTTP date, a body's `retry_after`): each sets the next delay at least that long, so
+ * the longest that is a number ≥ 0 wins, and a negative, unreadable or past hint means "no
+ * hint"; `fallback` (a provider's documented default) only when there is none. One over
  * {@link MAX_HINT_MS} (`1e308` seconds included) is capped, and the wait asked for is kept
  * as `hintCappedFromMs` so that the cap is reported, not silent.
  */
-export function readHint(...hints: (number | undefined)[]): { retryAfterMs?: number; hintCappedFromMs?: number } {
-  const ms = hints.find((hint) => hint! >= 0);
+export function readHint(
+  hints: readonly (number | undefined)[],
+  fallback?: number,
+): { retryAfterMs?: number; hintCappedFromMs?: number } {
+  let ms: number | undefined;
+  for (const hint of hints) if (hint !== undefined && hint >= 0 && (ms === undefined || hint > ms)) ms = hint;
+  ms ??= fallback;
   if (ms === undefined) return {};
   return ms > MAX_HINT_MS ? { retryAfterMs: MAX_HINT_MS, hintCappedFromMs: ms } : { retryAfterMs: ms };
 }

@@ -338,8 +338,7 @@ export class HttpClient {
     if (!response.ok || (parsed && this.options.isErrorBody?.(body) === true)) {
       const details = parsed ? (this.options.readError?.(body) ?? {}) : {};
       const hint = readHint(
-        parseRetryAfter(headers.get('retry-after')),
-        details.retryAfterMs,
+        [parseRetryAfter(headers.get('retry-after')), details.retryAfterMs],
         status === 429 ? this.options.defaultRetryAfterMs : undefined,
       );
       const what =
