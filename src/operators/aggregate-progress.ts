@@ -86,16 +86,20 @@ export function aggregateProgress(
       const byStatus = Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, 0])) as Record<ExecutionStatus, number>;
       let open = 0;
       let errored = 0;
+      let unnamed = 0; // watches that failed before naming their execution (a refused trigger)
       return source.pipe(
         map(({ snapshot, changes }) => {
-          const key = executionKey(snapshot);
+          const failed = changes.some((c) => c.type === 'watch-error');
+          // Each is an execution of its own: sharing the key '' they counted as one, and
+          // `done` never came with a `total`. A watch-error is a watch's last update.
+          const key = failed && snapshot.executionId === '' ? `\u0000\u0000${unnamed++}` : executionKey(snapshot);
           const before = latest.get(key);
           if (before === 'errored') errored -= 1;
           else if (before !== undefined) {
             byStatus[before] -= 1;
             if (!isTerminal(before)) open -= 1;
           }
-          if (changes.some((c) => c.type === 'watch-error')) {
+          if (failed) {
             latest.set(key, 'errored');
             errored += 1;
           } else {

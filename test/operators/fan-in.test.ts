@@ -78,6 +78,18 @@ describe('aggregateProgress', () => {
     expect(figures.at(-1)!.byStatus).toMatchObject({ completed: 1, failed: 1, running: 0 });
   });
 
+  it('counts each watch that failed before naming its execution as one errored execution', async () => {
+    // A refused trigger, a user's source throwing a plain Error: the watch-error update has no id.
+    const merged = mergeExecutions([
+      throwError(() => new Error('boom')),
+      throwError(() => new NotFoundError('no such workflow')),
+      of(update('e3', 'completed')),
+    ]);
+    const figures = await lastValueFrom(merged.pipe(aggregateProgress({ total: 3 }), toArray()));
+    expect(figures.at(-1)).toMatchObject({ total: 3, errored: 2, done: true });
+    expect(figures.map((f) => f.errored)).toEqual([1, 2, 2]);
+  });
+
   it('without total, counts what it has seen', async () => {
     const s = new Subject<ExecutionUpdate>();
     const figures: boolean[] = [];
