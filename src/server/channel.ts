@@ -129,8 +129,10 @@ export class Channel {
       error: (error: unknown) => this.fail(error),
       complete: () => this.complete(),
     });
-    // A source that ended synchronously has already moved the channel on.
-    if (this.state === 'live' && this.subscription === undefined) this.subscription = subscription;
+    // A source that ended synchronously (a terminal update included) has already moved the
+    // channel on: it is let go at once.
+    if (this.state !== 'live') subscription.unsubscribe();
+    else if (this.subscription === undefined) this.subscription = subscription;
   }
 
   private publish(update: ExecutionUpdate): void {
@@ -146,6 +148,12 @@ export class Channel {
       this.bytes -= this.history.shift()!.frame.byteLength;
     }
     for (const viewer of this.viewers) viewer.send(entry.frame);
+    // The stream ends after the terminal update (DESIGN §6), whether or not the client's
+    // watch completes after it: a provider's does, a user's client need not.
+    if (isTerminal(update.snapshot.status) && this.state === 'live') {
+      this.subscription?.unsubscribe();
+      this.complete();
+    }
   }
 
   private complete(): void {

@@ -177,6 +177,31 @@ describe('the relay keeps the API key out of every byte a viewer receives', () =
   });
 });
 
+describe('the relay ends a stream after the terminal update', () => {
+  it("even when the client's watch does not complete after it, and lets go of that watch", async () => {
+    const subject = new Subject<ExecutionUpdate>();
+    const relay = createRelay({ clients: { mine: { watch: () => subject } }, authorize: () => true });
+    const res = await relay.fetch(new Request('http://relay.test/mine/e1'));
+    const running: ExecutionSnapshot = {
+      provider: 'mine',
+      executionId: 'e1',
+      status: 'running',
+      rawStatus: 'running',
+      steps: [],
+      raw: null,
+    };
+    const done: ExecutionSnapshot = { ...running, status: 'completed', rawStatus: 'done' };
+    subject.next({ snapshot: running, previous: undefined, changes: diff(undefined, running) });
+    subject.next({ snapshot: done, previous: running, changes: diff(running, done) });
+    // The body ends (text() resolves) with the terminal update in it, the subject still open.
+    const text = await res.text();
+    expect(text.match(/^event: update$/gm)).toHaveLength(2);
+    expect(text).toContain('"to":"completed"');
+    expect(subject.observed).toBe(false);
+    relay.close();
+  });
+});
+
 describe('the relay bounds its streams and its memory', () => {
   const snapshotAt = (n: number): ExecutionSnapshot => ({
     provider: 'mine',
