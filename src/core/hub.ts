@@ -187,7 +187,11 @@ export class Hub {
         let polls = groups.get(group);
         if (polls === undefined) groups.set(group, (polls = new Group<S>(group, groups, redact)));
         const entry = polls.get(key);
-        if (entry?.latest !== undefined) deliver(me, entry.latest, undefined);
+        // The catch-up: unless the poll's latest is older than the viewer's `since` (persisted
+        // elsewhere, later): then the next poll brings it what is new, and nothing goes back.
+        const latest = entry?.latest;
+        if (latest !== undefined && (viewer.since === undefined || !olderThan(latest, viewer.since)))
+          deliver(me, latest, undefined);
         me.deadline = timeLimit(viewer, subscriber, redact);
         if (entry === undefined) {
           const created = new Shared<S>(polls, key, me);
@@ -223,6 +227,28 @@ function deliver<S extends ExecutionSnapshot>(
   // A `stalled` is news for every viewer, though no diff makes it.
   for (const change of shared?.changes ?? []) if (change.type === 'stalled') changes.push(change);
   if (changes.length > 0) viewer.subscriber.next({ snapshot, previous, changes });
+}
+
+/** Where a status stands in its lifecycle; `unknown` (NaN) tells nothing. */
+const STAGES: Readonly<Record<string, number>> = {
+  pending: 0,
+  queued: 1,
+  running: 2,
+  completed: 3,
+  failed: 3,
+  cancelled: 3,
+  skipped: 3,
+};
+const stage = (status: string): number => STAGES[status] ?? Number.NaN;
+
+/**
+ * Whether `snapshot` is older than `than` by their statuses, which only move forward: the
+ * execution or one of its steps is at an earlier stage (a step `than` has finished is running).
+ */
+function olderThan(snapshot: ExecutionSnapshot, than: ExecutionSnapshot): boolean {
+  if (stage(snapshot.status) < stage(than.status)) return true;
+  const stages = new Map(snapshot.steps.map((step) => [step.key, stage(step.status)]));
+  return than.steps.some((step) => stages.get(step.key)! < stage(step.status));
 }
 
 /** The subscription's own `maxWaitMs`, on its scheduler. */

@@ -183,8 +183,10 @@ export interface Client<Ref, S extends ExecutionSnapshot, RefIn = Ref> {
   /**
    * Watches one execution until a terminal status. Cold: the first request goes out at
    * subscription. Subscriptions of one client to one execution share one poll; one that
-   * arrives late first gets the current state (relative to its `since`), and the last one
-   * to leave stops the poll. A watch with its own `scheduler` or `random` runs apart.
+   * arrives late first gets the current state (relative to its `since`; when the shared
+   * poll's last snapshot is older than that `since`, it gets what is new from the next poll
+   * instead), and the last one to leave stops the poll. A watch with its own `scheduler` or
+   * `random` runs apart.
    *
    * @param ref - the execution.
    * @param options - backoff, `maxWaitMs`, `since`, scheduler.

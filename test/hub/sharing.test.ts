@@ -91,6 +91,23 @@ describe('the client hub: one poll per execution', () => {
     expect(() => client.watch('wf:job-2', { since })).toThrow(/since.*wf:job-2/);
   });
 
+  it('gives a late subscriber whose since is newer than the last poll no catch-up that goes back, and no repeat', async () => {
+    const server = fakeServer();
+    const client = acme(server.fetch, { backoff: { initialDelayMs: 10_000, maxDelayMs: 10_000, jitter: 'none' } });
+    client.watch('wf:job-1').subscribe(); // the shared poll's latest: task-1 running, from 0 ms
+    await vi.advanceTimersByTimeAsync(1_500);
+    const since = await client.get('wf:job-1'); // persisted elsewhere at 1.5 s: task-1 completed, task-2 running
+    const late: ExecutionUpdate[] = [];
+    client.watch('wf:job-1', { since }).subscribe((u) => late.push(u));
+    expect(late).toEqual([]); // task-1 completed→running would be news from the past
+    await vi.advanceTimersByTimeAsync(20_000); // the next shared poll, at 10 s: all done
+    expect(late.flatMap((u) => u.changes.map(describeChange))).toEqual([
+      'step task-2 running→completed',
+      'added task-3:completed',
+      'status running→completed',
+    ]);
+  });
+
   it('stops the poll and aborts its request when the last subscriber leaves, not before', async () => {
     const server = fakeServer();
     const signals: AbortSignal[] = [];
