@@ -186,7 +186,8 @@ export interface Client<Ref, S extends ExecutionSnapshot, RefIn = Ref> {
    * arrives late first gets the current state (relative to its `since`; when the shared
    * poll's last snapshot is older than that `since`, it gets what is new from the next poll
    * instead), and the last one to leave stops the poll. A watch with its own `scheduler` or
-   * `random` runs apart.
+   * `random` runs apart; watches that differ in what shapes the cadence (`backoff`,
+   * `adaptive`, `stallAfterMs`, a `wake` source) share one poll per cadence.
    *
    * @param ref - the execution.
    * @param options - backoff, `maxWaitMs`, `since`, scheduler.
