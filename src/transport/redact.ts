@@ -37,7 +37,7 @@ export function scrubber(secrets: readonly string[]): (text: string) => string {
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     const trimmed = secret.trim();
     if (trimmed === '') continue;
-    for (const form of new Set([secret, trimmed, encodeURIComponent(trimmed), JSON.stringify(trimmed).slice(1, -1)])) {
+    for (const form of new Set([secret, trimmed, percentEncoded(trimmed), JSON.stringify(trimmed).slice(1, -1)])) {
       forms.push(form);
     }
   }
@@ -46,6 +46,15 @@ export function scrubber(secrets: readonly string[]): (text: string) => string {
     for (const form of forms) out = cut(out, form);
     return out;
   };
+}
+
+/** The secret as a URL would carry it; a text no URL can carry (a lone surrogate) as it is. */
+function percentEncoded(secret: string): string {
+  try {
+    return encodeURIComponent(secret);
+  } catch {
+    return secret; // encodeURIComponent throws a URIError: such a key can be in no URL
+  }
 }
 
 function cut(text: string, form: string): string {

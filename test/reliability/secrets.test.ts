@@ -13,6 +13,7 @@ import {
   datalab,
   eachlabs,
   modelslab,
+  scrub,
   throwOnFailure,
   waitForTerminal,
   type ExecutionUpdate,
@@ -146,6 +147,13 @@ describe('the key in the wrong place', () => {
       }
       expect(thrown, JSON.stringify(Object.keys(options))).toBeInstanceOf(ConfigError);
       expectKeyFree(thrown);
+    }
+  });
+
+  it.each(PROVIDERS)('%s: a key that is not well-formed text (a lone surrogate) is a ConfigError', (provider) => {
+    for (const apiKey of [`${KEY}\ud800`, `\udc00${KEY}`]) {
+      expect(() => factories[provider]({ apiKey }), JSON.stringify(apiKey)).toThrow(ConfigError);
+      expect(scrub(`x ${apiKey} y`, [apiKey])).toBe('x [REDACTED] y');
     }
   });
 
