@@ -14,7 +14,7 @@ import { MAX_TIMER_MS, readHint } from '../core/backoff.js';
 import { DEFAULT_MAX_BODY_BYTES, bodyReader, readText } from './body.js';
 import { checkHeaders, parseBaseUrl } from './checks.js';
 import { abortError, defaultFetch, type FetchLike } from './fetch.js';
-import { redactError, scrubber } from './redact.js';
+import { redactError, scrubJson, scrubber, type Scrubber } from './redact.js';
 
 export type { FetchLike } from './fetch.js';
 
@@ -109,7 +109,7 @@ export class HttpClient {
   readonly provider: string;
   readonly baseUrl: URL;
   /** Replaces every form of every secret in a text. */
-  readonly scrub: (text: string) => string;
+  readonly scrub: Scrubber;
   private readonly options: HttpOptions;
   /** The base's origin and path without a trailing slash: each request appends `/segment`s. */
   private readonly base: string;
@@ -203,9 +203,9 @@ export class HttpClient {
             : `download failed (HTTP ${status})`;
         throw errorFromStatus(status, `${provider}: output ${why}`, fields);
       }
-      if (!/\bjson\b/i.test(response.headers.get('content-type') ?? '')) return text;
+      if (!/\bjson\b/i.test(response.headers.get('content-type') ?? '')) return this.scrub(text);
       try {
-        return JSON.parse(text) as unknown;
+        return this.parse(text);
       } catch {
         throw new ResponseValidationError(`${provider}: output is not valid JSON`, {
           ...fields,
@@ -230,7 +230,7 @@ export class HttpClient {
    * deadline and the caller's abort reject the step in flight (the fetch, or the body read) at
    * once, so a `fetch` that ignores its signal cannot hold a watch either; once aborted,
    * nothing is called at all. A redirect (with `redirect: 'manual'`) is refused unread. The
-   * text comes back scrubbed.
+   * text comes back as it came: scrub it before it goes anywhere (or parse it with `parse`).
    */
   private async exchange(
     url: string,
@@ -303,7 +303,7 @@ export class HttpClient {
       reader = bodyReader(response);
       const text = await step(readText(response, reader, max, tooLarge));
       check();
-      return { response, text: this.scrub(text) };
+      return { response, text };
     } catch (error) {
       if (failure !== undefined) throw failure; // the deadline, or the caller's abort
       if (error instanceof RunwatchError) throw error;
@@ -322,7 +322,16 @@ export class HttpClient {
     }
   }
 
-  /** Reads an exchanged body, already scrubbed: a key it echoes reaches no snapshot, issue path or error. */
+  /**
+   * Parses a JSON text and scrubs its strings: a key it echoes, however its encoder escaped it,
+   * reaches no snapshot, issue path or error. Most bodies hold no trace of one: they are not walked.
+   */
+  private parse(text: string): unknown {
+    const body = JSON.parse(text) as unknown;
+    return this.scrub.mayHold(text) ? scrubJson(body, this.scrub) : body;
+  }
+
+  /** Reads an exchanged body: parsed and scrubbed, and only a scrubbed text quoted in an error. */
   private read(response: Response, text: string, req: HttpRequest, url: string, emptyOk: boolean): HttpResponse {
     const { status, headers } = response;
     const requestId = headers.get('x-request-id') ?? undefined;
@@ -330,7 +339,7 @@ export class HttpClient {
     let body: unknown;
     let parsed = !empty;
     try {
-      body = parsed ? JSON.parse(text) : undefined;
+      body = parsed ? this.parse(text) : undefined;
     } catch {
       parsed = false;
     }
@@ -342,7 +351,8 @@ export class HttpClient {
         status === 429 ? this.options.defaultRetryAfterMs : undefined,
       );
       const what =
-        details.message ?? (response.ok ? undefined : parsed || empty ? response.statusText : text.slice(0, 200));
+        details.message ??
+        (response.ok ? undefined : parsed || empty ? response.statusText : this.scrub(text).slice(0, 200));
       const path = url.slice(this.baseUrl.origin.length).split('?', 1)[0];
       const message = `${this.provider}: ${what || 'request failed'} (HTTP ${status}, ${req.method ?? 'GET'} ${path})`;
       const error = { ...fields, ...hint };

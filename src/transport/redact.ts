@@ -1,4 +1,4 @@
-// The one scrub every secret goes through: the transport runs it on each body before parsing
+// The one scrub every secret goes through: the transport runs it on each parsed body's strings
 // and on each message it writes, the client on every error that leaves it, the CLI on each line.
 
 /** The shortest run of a secret's first characters that counts as the secret. */
@@ -27,12 +27,28 @@ export function scrub(text: string, secrets: readonly string[]): string {
   return scrubber(secrets)(text);
 }
 
+/** {@link scrub} for one set of secrets, and a cheap test of whether a JSON text needs it. */
+export interface Scrubber {
+  (text: string): string;
+  /**
+   * Whether a JSON text may hold a secret in some form, its encoder's escapes (`\/`,
+   * `\u002B`) included: when not, none of its parsed strings can, and they need no scrub.
+   */
+  mayHold(json: string): boolean;
+}
+
 /**
  * {@link scrub} made once for a set of secrets: the forms are worked out here, not on every
  * text (a transport scrubs every body it reads).
  */
-export function scrubber(secrets: readonly string[]): (text: string) => string {
+export function scrubber(secrets: readonly string[]): Scrubber {
   const forms: string[] = [];
+  // What every form of a secret, escaped or cut short (to its first PREFIX characters at
+  // least), has in it as it is: the longest run of letters and digits among its first
+  // characters, which no JSON encoder escapes. A secret without such a run of 4 is looked
+  // for in every body.
+  const probes: string[] = [];
+  let always = false;
   // Longest first: a key that contains another is replaced whole, not in pieces.
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     const trimmed = secret.trim();
@@ -40,12 +56,45 @@ export function scrubber(secrets: readonly string[]): (text: string) => string {
     for (const form of new Set([secret, trimmed, percentEncoded(trimmed), JSON.stringify(trimmed).slice(1, -1)])) {
       forms.push(form);
     }
+    const probe = (trimmed.slice(0, PREFIX).match(/[A-Za-z0-9]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
+    if (probe.length >= 4) probes.push(probe);
+    else always = true;
   }
-  return (text) => {
+  const scrubText = (text: string): string => {
     let out = text;
     for (const form of forms) out = cut(out, form);
     return out;
   };
+  return Object.assign(scrubText, {
+    mayHold: (json: string): boolean => always || probes.some((probe) => json.includes(probe)),
+  });
+}
+
+/**
+ * Scrubs every string of a value `JSON.parse` made, the names of its fields included, in
+ * place, and returns it: a body is scrubbed after parsing, so its encoder's escapes are undone
+ * first and its structure (quotes, `false`, names) is never touched. Iterative: a body may be
+ * nested 100,000 deep.
+ */
+export function scrubJson(value: unknown, scrub: (text: string) => string): unknown {
+  if (typeof value === 'string') return scrub(value);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node !== 'object' || node === null) continue;
+    const record = node as Record<string, unknown>;
+    for (const name of Object.keys(record)) {
+      const field = record[name];
+      if (typeof field === 'object' && field !== null) stack.push(field);
+      const clean = typeof field === 'string' ? scrub(field) : field;
+      const cleanName = Array.isArray(record) ? name : scrub(name);
+      if (cleanName !== name) delete record[name];
+      // defineProperty, not assignment: a field named __proto__ stays a field.
+      if (cleanName !== name || clean !== field)
+        Object.defineProperty(record, cleanName, { value: clean, writable: true, enumerable: true, configurable: true });
+    }
+  }
+  return value;
 }
 
 /** The secret as a URL would carry it; a text no URL can carry (a lone surrogate) as it is. */

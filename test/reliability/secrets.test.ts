@@ -120,6 +120,58 @@ describe('a failed execution that echoes the key', () => {
   });
 });
 
+describe('the key in a body, in whatever form its JSON encoder gave it', () => {
+  // Scrubbed in the parsed values, not in the JSON text: escapes are undone first, and the
+  // text's structure (quotes, literals, names) is never touched.
+  const key = 'sk+live/7Hq2Zr9XkP4mVw8LcN3bTg';
+  /** A body of `provider` whose failure message is `message`, as raw JSON text. */
+  const echoing = (provider: ProviderName, message: string): string =>
+    JSON.stringify(body(provider, 'failed', [['a', 'failed']], { error: '@ECHO@' })).replace('@ECHO@', message);
+
+  it.each(PROVIDERS)('%s: escaped as PHP, .NET or Python escape it, it reaches no snapshot', async (provider) => {
+    for (const [apiKey, escaped] of [
+      [key, 'sk+live\\/7Hq2Zr9XkP4mVw8LcN3bTg'], // PHP: json_encode escapes '/'
+      [key, 'sk\\u002Blive/7Hq2Zr9XkP4mVw8LcN3bTg'], // .NET: '+' as \u002B
+      [key, 'sk\\u002blive\\/7Hq2Zr9XkP4m'], // lower-case escape, and cut short
+      ['sk-livé-7Hq2Zr9XkP4mVw8LcN3bTg', 'sk-liv\\u00e9-7Hq2Zr9XkP4mVw8LcN3bTg'], // Python: ensure_ascii
+    ] as const) {
+      const { fetch } = fakeFetch({ text: echoing(provider, `key ${escaped} is over quota`) });
+      const snapshot = await clientOf(provider, fetch, { apiKey }).get();
+      expect(JSON.stringify(snapshot), escaped).toContain('[REDACTED]');
+      expectKeyFree(snapshot, apiKey);
+      expect(JSON.stringify(snapshot)).not.toContain('7Hq2Zr9X');
+    }
+  });
+
+  it.each(PROVIDERS)('%s: as a field name, it is scrubbed from the raw body', async (provider) => {
+    const text = JSON.stringify({ ...body(provider, 'running', [['a', 'running']]), [KEY]: { [`x-${KEY}`]: 1 } });
+    const snapshot = await clientOf(provider, fakeFetch({ text }).fetch).get();
+    expect(Object.keys(snapshot.raw as object)).toContain('[REDACTED]');
+    expectKeyFree(snapshot);
+  });
+
+  it.each(PROVIDERS)('%s: a key that is a JSON word (false, true, null) breaks no body', async (provider) => {
+    for (const apiKey of ['false', 'true', 'null']) {
+      const text = JSON.stringify({ ...body(provider, 'completed', [['a', 'completed']]), f: false, t: true, n: null });
+      const snapshot = await clientOf(provider, fakeFetch({ text }).fetch, { apiKey }).get();
+      expect(snapshot.status, apiKey).toBe('completed');
+      expect(snapshot.raw).toMatchObject({ f: false, t: true, n: null });
+    }
+  });
+
+  it.each(PROVIDERS)('%s: echoed 100,000 deep, it is scrubbed there, and nothing overflows', async (provider) => {
+    const deep = '{"a":'.repeat(100_000) + JSON.stringify(`key ${KEY}`) + '}'.repeat(100_000);
+    const text = JSON.stringify({ ...body(provider, 'running', [['a', 'running']]), deep: '@DEEP@' }).replace(
+      '"@DEEP@"',
+      deep,
+    );
+    const snapshot = await clientOf(provider, fakeFetch({ text }).fetch).get();
+    let node = (snapshot.raw as { deep: unknown }).deep;
+    for (let i = 0; i < 100_000; i++) node = (node as { a: unknown }).a;
+    expect(node).toBe('key [REDACTED]');
+  });
+});
+
 describe('the key in the wrong place', () => {
   const factories = {
     modelslab: (o: object) => modelslab({ apiKey: KEY, ...o }),
