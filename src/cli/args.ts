@@ -178,7 +178,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     case 'run':
       return parseRun(rest, env);
     default:
-      throw new UsageError(first.startsWith('-') ? `Unknown option '${first}'` : `Unknown command '${first}'`);
+      throw new UsageError(`Unknown ${first.startsWith('-') ? 'option' : 'command'} ${quoted(first)}`);
   }
 }
 
@@ -237,7 +237,7 @@ function parseRun(argv: string[], env: Readonly<Record<string, string | undefine
   const provider = parseProvider('run', name);
   if (workflowId === undefined || workflowId.trim() === '') throw new UsageError('Missing workflow id', 'run');
   if (extra.length > 0)
-    throw new UsageError(`Unexpected argument '${extra[0]}' (inputs go in --input key=value)`, 'run');
+    throw new UsageError('Unexpected argument after the workflow id (inputs go in --input key=value)', 'run');
   checkFlags('run', provider, { api: values.api, 'version-id': values['version-id'] });
   return {
     command: 'run',
@@ -257,11 +257,22 @@ function strictParse<O extends NonNullable<ParseArgsConfig['options']>>(
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {
-    // parseArgs names the flag, never a flag's value, so its message is safe to show.
     // Its first sentence is the point; the rest is advice about '--' that rarely applies.
+    // It quotes what it did not take (an unknown option, a stray positional), which may be a
+    // key in the wrong place (`--api-keysk-…`): only what looks like a flag is shown.
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(message.split(/(?<=\.) /)[0] ?? message, command);
+    const sentence = message.split(/(?<=\.) /)[0] ?? message;
+    throw new UsageError(sentence.replace(/'([^']*)'/g, (_quote, text: string) => quoted(text)), command);
   }
+}
+
+/**
+ * An argument quoted in a usage error, when it looks like a command or a flag (lower-case
+ * words and dashes, as all of ours are: a typo is worth showing); anything else may be a key
+ * pasted in the wrong place, and is not repeated.
+ */
+function quoted(text: string): string {
+  return /^-{0,2}[a-z][a-z-]{0,19}( <value>)?$/.test(text) ? `'${text}'` : '(not repeated here: it may be a key)';
 }
 
 function parseProvider(command: string, name: string | undefined): ProviderName {

@@ -129,10 +129,12 @@ export function candidateSecrets(argv: readonly string[], env: Readonly<Record<s
     if (arg === '--api-key') {
       const next = argv[i + 1];
       if (next !== undefined) secrets.push(next);
-    } else if (arg.startsWith('--api-key=')) {
-      secrets.push(arg.slice('--api-key='.length));
+    } else if (arg.startsWith('--api-key')) {
+      // `--api-key=KEY`, or a key typed straight after the flag (`--api-keyKEY`), which the
+      // usage error would otherwise name.
+      secrets.push(arg.slice(arg.startsWith('--api-key=') ? '--api-key='.length : '--api-key'.length));
     }
   });
-  // Very short values would scrub ordinary words; a real key is never that short.
-  return secrets.filter((s) => s.length >= 4);
+  // Of any length: a short key scrubs ordinary text too, but it never shows.
+  return secrets.filter((s) => s.trim() !== '');
 }

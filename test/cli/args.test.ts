@@ -140,7 +140,30 @@ describe('parseInputs', () => {
   });
 });
 
+describe('usage errors echo no value that may be a key', () => {
+  it.each([
+    ['a key fused to --api-key', ['watch', 'eachlabs', 'x', `--api-key${KEY}`]],
+    ['a key pasted as an option', ['watch', 'eachlabs', 'x', `--${KEY}`]],
+    ['a key pasted as a command', [KEY, 'eachlabs', 'x']],
+    ['a key pasted after the workflow id', ['run', 'eachlabs', 'wf-1', KEY]],
+  ])('%s', (_name, argv) => {
+    const error = usage(argv);
+    expect(error.message).not.toContain(KEY);
+    expect(error.message).not.toContain('5f3a9c');
+  });
+
+  it('still names a mistyped command or option, which is no key', () => {
+    expect(usage(['wacth']).message).toBe("Unknown command 'wacth'");
+    expect(usage(['watch', 'eachlabs', 'x', '--bogus', '--api-key', KEY]).message).toBe("Unknown option '--bogus'.");
+  });
+});
+
 describe('candidateSecrets', () => {
+  it('finds a key fused to --api-key (no space, no =), and keys of any length', () => {
+    expect(candidateSecrets(['watch', `--api-key${KEY}`], {})).toEqual([KEY]);
+    expect(candidateSecrets(['watch', '--api-key', 'k9Z'], { DATALAB_API_KEY: 'ab' }).sort()).toEqual(['ab', 'k9Z']);
+  });
+
   it('finds keys in both --api-key forms and in the provider variables', () => {
     expect(
       candidateSecrets(['watch', '--api-key', 'key-one', '--api-key=key-two'], {
