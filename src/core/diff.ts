@@ -59,14 +59,35 @@ export function diff(previous: ExecutionSnapshot | undefined, next: ExecutionSna
  * The snapshot to compare the next poll with (DESIGN §2): `next`, plus what `next` left out
  * and `previous` had. A step missing from one body keeps its last seen state here, so when it
  * returns only what really changed is emitted: no second `step-added`, and its `step-status`
- * for a transition made while it was away. An output missing from one body likewise.
+ * for a transition made while it was away. An output missing from one body likewise, the
+ * execution's or a step's: when it comes back unchanged, no second `step-output`.
  */
 export function baseline<S extends ExecutionSnapshot>(previous: S | undefined, next: S): S {
   if (previous === undefined) return next;
-  const keys = new Set(next.steps.map((step) => step.key));
-  const gone = previous.steps.filter((step) => !keys.has(step.key));
-  const base = gone.length > 0 ? { ...next, steps: [...next.steps, ...gone] } : next;
+  const before = new Map<string, StepSnapshot>();
+  for (const step of previous.steps) before.set(step.key, step);
+  let steps = next.steps; // copied only if a step's output must be kept
+  for (let i = 0; i < next.steps.length; i++) {
+    const step = next.steps[i]!;
+    const old = before.get(step.key);
+    if (old === undefined) continue;
+    before.delete(step.key); // what is left is gone from this body
+    if (!hasOutput(step) && hasOutput(old)) {
+      if (steps === next.steps) steps = [...steps];
+      steps[i] = withOutputOf(step, old);
+    }
+  }
+  if (before.size > 0) steps = [...steps, ...before.values()];
+  const base = steps === next.steps ? next : { ...next, steps };
   return next.output === undefined && previous.output !== undefined ? { ...base, output: previous.output } : base;
+}
+
+/** `step` with the output (and its URL) `from` had. */
+function withOutputOf(step: StepSnapshot, from: StepSnapshot): StepSnapshot {
+  const kept = { ...step };
+  if (from.output !== undefined) kept.output = from.output;
+  if (from.outputUrl !== undefined) kept.outputUrl = from.outputUrl;
+  return kept;
 }
 
 function hasOutput(step: StepSnapshot): boolean {

@@ -117,6 +117,34 @@ describe('vanishing steps', () => {
     expect(story([last])).toEqual(['step-status b running→completed', 'execution-status running→completed']);
   });
 
+  it("keeps a step's output a body left out: when it comes back unchanged, no second step-output", async () => {
+    const url = 'https://bucket.test/out.json?sig=';
+    const bodies: ExecutionSnapshot[] = [
+      snap('running', [step('a', 'completed', { output: { text: 'hi' }, outputUrl: `${url}1` }), step('b', 'running')]),
+      snap('running', [step('a', 'completed'), step('b', 'running')]), // a's output left out
+      snap('running', [step('a', 'completed', { output: { text: 'hi' }, outputUrl: `${url}2` }), step('b', 'running')]),
+      snap('completed', [step('a', 'completed', { output: { text: 'bye' }, outputUrl: `${url}3` }), step('b', 'completed')]),
+    ];
+    let i = 0;
+    const result = await drain(
+      watchExecution(
+        { id: 'e1', fetchSnapshot: async () => bodies[Math.min(i++, 3)]! },
+        { backoff: { initialDelayMs: 10, jitter: 'none' } },
+      ),
+    );
+    expect(story(result.values)).toEqual([
+      'step-added a completed',
+      'step-output',
+      'step-added b running',
+      'execution-status undefined→running',
+      'step-output', // a new output: 'bye'
+      'step-status b running→completed',
+      'execution-status running→completed',
+    ]);
+    // The update's previous shows the output the baseline kept.
+    expect(result.values.at(-1)!.previous?.steps[0]).toMatchObject({ output: { text: 'hi' } });
+  });
+
   it('holds for stepChanges over bare snapshots', async () => {
     vi.useRealTimers();
     const changes = await lastValueFrom(
