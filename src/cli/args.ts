@@ -262,7 +262,10 @@ function strictParse<O extends NonNullable<ParseArgsConfig['options']>>(
     // key in the wrong place (`--api-keysk-…`): only what looks like a flag is shown.
     const message = error instanceof Error ? error.message : String(error);
     const sentence = message.split(/(?<=\.) /)[0] ?? message;
-    throw new UsageError(sentence.replace(/'([^']*)'/g, (_quote, text: string) => quoted(text)), command);
+    throw new UsageError(
+      sentence.replace(/'([^']*)'/g, (_quote, text: string) => quoted(text)),
+      command,
+    );
   }
 }
 

@@ -292,7 +292,12 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
       if (onStart !== undefined && typeof onStart !== 'function') fail('onStart', 'a function', onStart, provider);
       const config = resolveWatch(rest);
       if (config.since !== undefined) {
-        fail('since', 'absent: runAndWatch starts a new execution, which no snapshot is of yet', config.since, provider);
+        fail(
+          'since',
+          'absent: runAndWatch starts a new execution, which no snapshot is of yet',
+          config.since,
+          provider,
+        );
       }
       return defer(() => {
         const controller = new AbortController();

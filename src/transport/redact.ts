@@ -56,7 +56,10 @@ export function scrubber(secrets: readonly string[]): Scrubber {
     for (const form of new Set([secret, trimmed, percentEncoded(trimmed), JSON.stringify(trimmed).slice(1, -1)])) {
       forms.push(form);
     }
-    const probe = (trimmed.slice(0, PREFIX).match(/[A-Za-z0-9]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
+    const probe = (trimmed.slice(0, PREFIX).match(/[A-Za-z0-9]+/g) ?? []).reduce(
+      (a, b) => (b.length > a.length ? b : a),
+      '',
+    );
     if (probe.length >= 4) probes.push(probe);
     else always = true;
   }
@@ -91,7 +94,12 @@ export function scrubJson(value: unknown, scrub: (text: string) => string): unkn
       if (cleanName !== name) delete record[name];
       // defineProperty, not assignment: a field named __proto__ stays a field.
       if (cleanName !== name || clean !== field)
-        Object.defineProperty(record, cleanName, { value: clean, writable: true, enumerable: true, configurable: true });
+        Object.defineProperty(record, cleanName, {
+          value: clean,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
     }
   }
   return value;

@@ -99,14 +99,17 @@ describe("ModelsLab's body hint and envelope", () => {
     ['a shorter header', '1', 30_000],
     ['a longer header', '40', 40_000],
     ['a date that has come', 'Thu, 01 Jan 2026 00:00:00 GMT', 30_000],
-  ])('with %s as well, the longer wait wins: each hint sets the next delay at least that long', async (_name, header, ms) => {
-    const error = await hintOf(
-      'modelslab',
-      { 'retry-after': header },
-      { status: 'error', message: 'Rate limit exceeded', retry_after: 30 },
-    );
-    expect(error.retryAfterMs).toBe(ms);
-  });
+  ])(
+    'with %s as well, the longer wait wins: each hint sets the next delay at least that long',
+    async (_name, header, ms) => {
+      const error = await hintOf(
+        'modelslab',
+        { 'retry-after': header },
+        { status: 'error', message: 'Rate limit exceeded', retry_after: 30 },
+      );
+      expect(error.retryAfterMs).toBe(ms);
+    },
+  );
 
   it.each([
     ['Invalid API key', 'Invalid API key'],

@@ -123,7 +123,10 @@ describe('vanishing steps', () => {
       snap('running', [step('a', 'completed', { output: { text: 'hi' }, outputUrl: `${url}1` }), step('b', 'running')]),
       snap('running', [step('a', 'completed'), step('b', 'running')]), // a's output left out
       snap('running', [step('a', 'completed', { output: { text: 'hi' }, outputUrl: `${url}2` }), step('b', 'running')]),
-      snap('completed', [step('a', 'completed', { output: { text: 'bye' }, outputUrl: `${url}3` }), step('b', 'completed')]),
+      snap('completed', [
+        step('a', 'completed', { output: { text: 'bye' }, outputUrl: `${url}3` }),
+        step('b', 'completed'),
+      ]),
     ];
     let i = 0;
     const result = await drain(
