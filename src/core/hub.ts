@@ -1,6 +1,7 @@
 import { Observable, Subject, type SchedulerLike, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import { baseline, diff } from './diff.js';
-import type { ExecutionSnapshot, ExecutionUpdate } from './model.js';
+import type { ExecutionSnapshot, ExecutionUpdate, StepStatus } from './model.js';
+import { FINISHED_STEP_STATUSES } from '../internal/execution.js';
 import type { Sink } from './loop.js';
 import { watchTimeout } from './poll.js';
 
@@ -229,26 +230,21 @@ function deliver<S extends ExecutionSnapshot>(
   if (changes.length > 0) viewer.subscriber.next({ snapshot, previous, changes });
 }
 
-/** Where a status stands in its lifecycle; `unknown` (NaN) tells nothing. */
-const STAGES: Readonly<Record<string, number>> = {
-  pending: 0,
-  queued: 1,
-  running: 2,
-  completed: 3,
-  failed: 3,
-  cancelled: 3,
-  skipped: 3,
-};
-const stage = (status: string): number => STAGES[status] ?? Number.NaN;
+/** Where a status stands in its lifecycle, the finished ones last; -1: `unknown`, which tells nothing. */
+const stage = (status: string): number =>
+  FINISHED_STEP_STATUSES.has(status as StepStatus) ? 3 : ['pending', 'queued', 'running'].indexOf(status);
+
+/** Whether status `a` comes before `b` in the lifecycle. */
+const before = (a: string, b: string): boolean => stage(a) >= 0 && stage(a) < stage(b);
 
 /**
  * Whether `snapshot` is older than `than` by their statuses, which only move forward: the
  * execution or one of its steps is at an earlier stage (a step `than` has finished is running).
  */
 function olderThan(snapshot: ExecutionSnapshot, than: ExecutionSnapshot): boolean {
-  if (stage(snapshot.status) < stage(than.status)) return true;
-  const stages = new Map(snapshot.steps.map((step) => [step.key, stage(step.status)]));
-  return than.steps.some((step) => stages.get(step.key)! < stage(step.status));
+  if (before(snapshot.status, than.status)) return true;
+  const statuses = new Map(snapshot.steps.map((step) => [step.key, step.status]));
+  return than.steps.some((step) => before(statuses.get(step.key) ?? 'unknown', step.status));
 }
 
 /** The subscription's own `maxWaitMs`, on its scheduler. */
