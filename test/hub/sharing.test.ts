@@ -3,6 +3,14 @@ import type { ExecutionChange, ExecutionUpdate } from '../../src/index.js';
 import { ConfigError } from '../../src/index.js';
 import { acme, fakeServer, jobAt } from './support.js';
 
+/** A start endpoint whose run is always `wf:job-9`. */
+const start = {
+  what: 'start',
+  request: () => ({ method: 'POST' as const, path: ['start'] }),
+  schema: { safeParse: (data: unknown) => ({ success: true as const, data }) },
+  read: () => 'wf:job-9',
+};
+
 function describeChange(c: ExecutionChange): string {
   if (c.type === 'execution-status') return `status ${String(c.from)}→${c.to}`;
   if (c.type === 'step-added') return `added ${c.step.key}:${c.step.status}`;
@@ -201,12 +209,6 @@ describe('the client hub: one poll per execution', () => {
   it("tells runAndWatch's onStart the new reference before the first poll", async () => {
     const server = fakeServer();
     const client = acme(server.fetch);
-    const start = {
-      what: 'start',
-      request: () => ({ method: 'POST' as const, path: ['start'] }),
-      schema: { safeParse: (data: unknown) => ({ success: true as const, data }) },
-      read: () => 'wf:job-9',
-    };
     const seen: string[] = [];
     client
       .runAndWatch(start, undefined, { onStart: (ref) => seen.push(`${ref} after ${server.requests.length} polls`) })
@@ -220,12 +222,6 @@ describe('the client hub: one poll per execution', () => {
   it('refuses a since on runAndWatch before starting anything: no snapshot can be of an execution not started yet', async () => {
     const server = fakeServer();
     const client = acme(server.fetch);
-    const start = {
-      what: 'start',
-      request: () => ({ method: 'POST' as const, path: ['start'] }),
-      schema: { safeParse: (data: unknown) => ({ success: true as const, data }) },
-      read: () => 'wf:job-9',
-    };
     const since = await client.get('wf:job-1');
     const requests = server.requests.length;
     expect(() => client.runAndWatch(start, undefined, { since })).toThrow(ConfigError);
