@@ -41,11 +41,16 @@ export function assertPositiveInteger(option: string, value: unknown, provider?:
  * write a larger one in exponent form: such ids must be passed as strings.
  */
 export function requireId(option: string, value: unknown, provider?: string): string {
-  // `.` and `..` would be resolved away in a URL path, reaching another endpoint.
-  if (typeof value === 'string' && value.trim() !== '' && value !== '.' && value !== '..') return value;
+  // `.` and `..` would be resolved away in a URL path, reaching another endpoint; a lone
+  // surrogate can be in no URL at all (percent-encoding it throws a URIError).
+  if (typeof value === 'string' && value.trim() !== '' && value !== '.' && value !== '..' && !LONE.test(value))
+    return value;
   if (Number.isSafeInteger(value) && (value as number) >= 0) return String(value);
-  return fail(option, 'a non-empty string or a safe whole number', value, provider);
+  return fail(option, 'a non-empty string of well-formed text or a safe whole number', value, provider);
 }
+
+/** A UTF-16 surrogate without its other half: text no URL, header or JSON encoder can carry as it is. */
+const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Like {@link requireId}, for providers whose ids are strings only (a number is a mistake there). */
 export function requireStringId(option: string, value: unknown, provider?: string): string {

@@ -131,6 +131,20 @@ describe('numeric ids', () => {
     ]);
   });
 
+  it('refuses an id that is not well-formed text (a lone surrogate), before any request', () => {
+    for (const id of ['abc\ud800', '\udc00', 'a\udc00\ud800b']) {
+      expectConfigError((fetch) => eachlabs({ apiKey: KEY, fetch }).watch(id), 'executionId');
+      expectConfigError((fetch) => eachlabs({ apiKey: KEY, fetch }).get(id), 'executionId');
+      expectConfigError((fetch) => datalab({ apiKey: KEY, fetch }).get(id), 'executionId');
+      expectConfigError(
+        (fetch) => modelslab({ apiKey: KEY, fetch }).watch({ workflowId: id, executionId: 1 }),
+        'workflowId',
+      );
+    }
+    // A pair is well-formed: an emoji is an id like any other.
+    expect(() => eachlabs({ apiKey: KEY, fetch: fakeFetch({ body: {} }).fetch }).watch('run-\u{1F680}')).not.toThrow();
+  });
+
   it('refuses a number as an EachLabs id, which is a string', () => {
     expectConfigError((fetch) => eachlabs({ apiKey: KEY, fetch }).watch(12345 as never), 'executionId');
   });
