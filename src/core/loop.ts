@@ -2,7 +2,7 @@
 // loop: with 10,000 watches in a process, the closures a loop of closures kept (some twenty
 // per watch, each with its context) were a third of a watch's heap.
 import { Observable, type SchedulerAction, type Subscription, type Unsubscribable } from 'rxjs';
-import { backoffDelay, clampHint } from './backoff.js';
+import { MAX_TIMER_MS, backoffDelay, clampHint } from './backoff.js';
 import { ConfigError, TimeoutError } from './errors.js';
 import { isRunwatchError } from './error-guards.js';
 import type { WatchEvent, WatchEventReason } from './events.js';
@@ -28,7 +28,8 @@ export const WAKE_SAFETY_NET_MS = 60_000;
  * hundred lists per second of delay; 10 ms is nothing next to a delay of a second.
  */
 export function roundDelay(delay: number): number {
-  return delay >= 1000 ? Math.ceil(delay / 10) * 10 : delay;
+  // Never past the longest timer: one over 2^31 - 1 ms fires at once, a poll a millisecond.
+  return delay >= 1000 ? Math.min(Math.ceil(delay / 10) * 10, MAX_TIMER_MS) : delay;
 }
 
 /**
@@ -136,6 +137,8 @@ class Loop<T, U> implements Unsubscribable {
   start(): this {
     const { maxWaitMs, wake } = this.config;
     if (maxWaitMs !== undefined) this.deadline = this.later(timeOut, maxWaitMs);
+    // A wake the source emits as it is subscribed to (a BehaviorSubject) finds `woken` unset:
+    // the first poll, made right after, answers it.
     if (wake !== undefined) this.woken = wake.subscribe(() => this.onWake());
     this.poll();
     return this;
@@ -151,6 +154,7 @@ class Loop<T, U> implements Unsubscribable {
   }
 
   poll(): void {
+    if (this.closed) return;
     const controller = new AbortController();
     this.inFlight = controller;
     if (this.source.onEvent) this.startedAt = this.config.scheduler.now();
@@ -193,7 +197,7 @@ class Loop<T, U> implements Unsubscribable {
   }
 
   private onWake(): void {
-    if (this.closed) return;
+    if (this.closed || this.woken === undefined) return;
     if (this.inFlight !== undefined) {
       // Polls again once the answer is in, unless the request has not left: then its answer is news enough.
       if (this.source.sent !== false) this.wokenInFlight = true;
@@ -230,6 +234,9 @@ class Loop<T, U> implements Unsubscribable {
       this.sink.complete();
       return;
     }
+    // Woken while the updates went out (a subscriber asked for a poll): that poll is in flight,
+    // and its answer schedules the next.
+    if (this.inFlight !== undefined) return;
     if (this.wokenInFlight) {
       this.wokenInFlight = false;
       this.reason = 'wake';
@@ -270,6 +277,7 @@ class Loop<T, U> implements Unsubscribable {
   }
 
   private schedule(delay: number): void {
+    this.timer?.unsubscribe(); // one timer per watch, ever
     if (!this.closed) this.timer = this.later(pollNow, roundDelay(delay));
   }
 

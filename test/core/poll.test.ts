@@ -1,4 +1,4 @@
-import { VirtualTimeScheduler } from 'rxjs';
+import { BehaviorSubject, Subject, VirtualTimeScheduler } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AuthenticationError,
@@ -318,5 +318,67 @@ describe('watchExecution in virtual time', () => {
     }
     expect(state.completed).toBe(true);
     expect(times).toEqual([0, 1_000, 4_000, 13_000]);
+  });
+});
+
+describe('one poll chain per watch, whatever a wake source does', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 0 }));
+  afterEach(() => vi.useRealTimers());
+
+  /** A source whose answers take 100 ms: running until `doneAt`. */
+  function slow(doneAt = Number.POSITIVE_INFINITY) {
+    const calls: { at: number; signal: AbortSignal }[] = [];
+    const source = {
+      id: 'e1',
+      fetchSnapshot: (signal: AbortSignal): Promise<ExecutionSnapshot> => {
+        calls.push({ at: Date.now(), signal });
+        const status = Date.now() >= doneAt ? 'completed' : 'running';
+        return new Promise((resolve) => setTimeout(() => resolve(snap(status, [step('a', 'running')])), 100));
+      },
+    };
+    return { source, calls };
+  }
+
+  it('takes a wake emitted on subscription (a BehaviorSubject) as answered by the first poll', async () => {
+    const { source, calls } = slow();
+    const subscription = watchExecution(source, { wake: new BehaviorSubject<void>(undefined) }).subscribe();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(600_000 - 50); // the one-minute safety net: ~11 polls in 10 min
+    expect(calls.length).toBeLessThanOrEqual(11);
+    const made = calls.length;
+    subscription.unsubscribe();
+    expect(calls.every((c) => c.signal.aborted || c.at < 600_000 - 100)).toBe(true);
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(calls).toHaveLength(made); // nothing after unsubscribe
+  });
+
+  it('starts no second chain when a subscriber wakes the watch from inside its next handler', async () => {
+    const { source, calls } = slow();
+    const wake = new Subject<void>();
+    let woke = false;
+    const subscription = watchExecution(source, { wake }).subscribe(() => {
+      if (!woke) {
+        woke = true;
+        wake.next(); // "check again now", on the first update
+      }
+    });
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(calls.length).toBeLessThanOrEqual(12); // the first, the woken one, ~10 safety-net polls
+    const made = calls.length;
+    subscription.unsubscribe();
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(calls).toHaveLength(made);
+  });
+
+  it('waits a maxDelayMs of 2^31 - 1 ms, the longest a timer can, instead of overflowing to 1 ms', async () => {
+    const { source, calls } = slow();
+    const max = 2 ** 31 - 1;
+    const subscription = watchExecution(source, {
+      backoff: { initialDelayMs: max, maxDelayMs: max, jitter: 'none' },
+    }).subscribe();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(calls).toHaveLength(1);
+    subscription.unsubscribe();
   });
 });
