@@ -175,9 +175,24 @@ export class RateLimiter {
     this.refilledAt = now;
   }
 
+  /** Whether this scope holds nothing a new one would not: no request, waiter, held slot, pause or spent token. */
+  get idle(): boolean {
+    const now = this.clock.now();
+    this.expire(now);
+    this.refill(now);
+    return (
+      this.active === 0 &&
+      this.waiters.length === 0 &&
+      this.ends.length === 0 &&
+      this.pausedUntil <= now &&
+      this.tokens >= this.burst
+    );
+  }
+
   /** When the next grant could happen, if nothing else ends. */
   private nextAt(now: number): number {
     this.expire(now);
+    this.refill(now); // the tokens as of now: a pause re-arms with them
     let at = Math.max(now, this.pausedUntil);
     if (this.spacingMs > 0 && this.tokens < 1) at = Math.max(at, now + (1 - this.tokens) * this.spacingMs);
     if (this.active + this.ends.length >= this.requests && this.ends.length > 0 && this.active < this.requests) {

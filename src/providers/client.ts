@@ -173,10 +173,19 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
   const learned = o.learned === undefined ? new LearnedDurations() : LearnedDurations.fromJSON(o.learned);
   if (o.adaptive !== undefined && typeof o.adaptive !== 'boolean') fail('adaptive', 'a boolean', o.adaptive, provider);
   const adaptive = o.adaptive ?? true;
+  // One budget per scope (ModelsLab's is a workflow). A long-lived client meets ever more
+  // scopes: when the map has doubled, the idle ones (no different from new) are let go.
   const scopes = new Map<string, RateLimiter>();
+  let sweepAt = 64;
   const scopeOf = (scope: string): RateLimiter => {
     let limiter = scopes.get(scope);
-    if (limiter === undefined) scopes.set(scope, (limiter = new RateLimiter(rateLimit, clock)));
+    if (limiter === undefined) {
+      if (scopes.size >= sweepAt) {
+        for (const [name, idle] of scopes) if (idle.idle) scopes.delete(name);
+        sweepAt = Math.max(64, 2 * scopes.size);
+      }
+      scopes.set(scope, (limiter = new RateLimiter(rateLimit, clock)));
+    }
     return limiter;
   };
 

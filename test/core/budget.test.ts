@@ -115,6 +115,46 @@ describe('RateLimiter', () => {
   });
 });
 
+describe('RateLimiter, after a pause and when idle', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 0 }));
+  afterEach(() => vi.useRealTimers());
+
+  it('a short pause just before a paced slot is due delays it by the pause, not by a whole spacing', async () => {
+    const limiter = new RateLimiter({ requests: 10, intervalMs: 60_000 }); // burst 5, then a slot every 6 s
+    const releases = await Promise.all(Array.from({ length: 5 }, () => limiter.acquire()));
+    for (const release of releases.slice(0, 4)) release();
+    let grantedAt: number | undefined;
+    const waiting = limiter.acquire().then((release) => {
+      grantedAt = Date.now();
+      release();
+    });
+    await vi.advanceTimersByTimeAsync(5_900);
+    limiter.pause(100); // a 429 with a 0.1 s hint, then its request ends (as the client does)
+    releases[4]!();
+    await vi.advanceTimersByTimeAsync(60_000);
+    await waiting;
+    expect(grantedAt).toBe(6_000);
+  });
+
+  it('is idle only when a new limiter would behave the same: no request, waiter, held slot, pause or spent token', async () => {
+    const limiter = new RateLimiter({ requests: 2, intervalMs: 1_000 });
+    expect(limiter.idle).toBe(true);
+    const release = await limiter.acquire();
+    expect(limiter.idle).toBe(false); // in flight
+    release();
+    expect(limiter.idle).toBe(false); // its slot is held a window after it ended
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(limiter.idle).toBe(true); // the window passed, the token came back
+    limiter.pause(5_000);
+    expect(limiter.idle).toBe(false);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(limiter.idle).toBe(true);
+    const unlimited = new RateLimiter(undefined);
+    (await unlimited.acquire())();
+    expect(unlimited.idle).toBe(true);
+  });
+});
+
 describe('resolveRateLimit', () => {
   it('takes the fallback, an override, or false for none', () => {
     const fallback = { requests: 10, intervalMs: 60_000 };
