@@ -296,11 +296,22 @@ function time(iso: string | undefined): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-/** How far the provider's clock is ahead of ours, at least: its latest timestamp past `now`. */
+/** The most a provider's clock is taken to be ahead of ours: a timestamp later than that is a bad one. */
+const MAX_CLOCK_AHEAD_MS = 10 * 60_000;
+
+/**
+ * How far the provider's clock is ahead of ours, at least: its latest timestamp past `now`.
+ * One more than ten minutes ahead is no clock skew but a bad timestamp (a step "completed" in
+ * 2099), and is left out: taken as skew, it made every running step look long overdue.
+ */
 function clockAhead(snapshot: ExecutionSnapshot, now: number): number {
-  let latest = time(snapshot.startedAt) ?? -Infinity;
+  const plausible = (iso: string | undefined): number => {
+    const ms = time(iso);
+    return ms !== undefined && ms - now <= MAX_CLOCK_AHEAD_MS ? ms : -Infinity;
+  };
+  let latest = plausible(snapshot.startedAt);
   for (const step of snapshot.steps) {
-    latest = Math.max(latest, time(step.startedAt) ?? -Infinity, time(step.completedAt) ?? -Infinity);
+    latest = Math.max(latest, plausible(step.startedAt), plausible(step.completedAt));
   }
   return Math.max(0, latest - now);
 }

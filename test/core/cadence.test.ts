@@ -158,6 +158,16 @@ describe('nextPollDelay', () => {
     expect(plan(ahead, 0, learned).delayMs).toBeCloseTo(plan(inSync, 0, learned).delayMs, 6);
   });
 
+  it('takes a timestamp far in the future for a bad one, not for a provider clock years ahead', () => {
+    // 58 s into a ~60 s step: the brisk zone. A finished step says it ended in 2099.
+    const done = { ...step('prep', 'completed', -10_000), completedAt: '2099-01-01T00:00:00Z' };
+    const sane = state([{ ...done, completedAt: at(0) }, step('render', 'running', 0)], {}, 3);
+    const garbage = state([done, step('render', 'running', 0)], {}, 3);
+    const learned = learnedOf({ render: around(60_000) });
+    expect(plan(garbage, 58_000, learned)).toEqual(plan(sane, 58_000, learned));
+    expect(plan(sane, 58_000, learned).delayMs).toBeLessThan(policy.maxDelayMs);
+  });
+
   it('never waits longer than maxDelayMs nor less than 1 ms while running', () => {
     fc.assert(
       fc.property(
