@@ -281,9 +281,11 @@ export class HttpClient {
     const onAbort = (): void => stop((signal?.reason as Error | undefined) ?? abortError());
     signal?.addEventListener('abort', onAbort);
     let response: Response | undefined;
+    let answer: Promise<Response> | undefined;
     try {
       init.signal = controller.signal;
-      response = await step(fetch(url, init));
+      answer = fetch(url, init);
+      response = await step(answer);
       const { status } = response;
       const fields = { provider, executionId, status };
       if (init.redirect && (response.type === 'opaqueredirect' || (status > 299 && status < 400))) {
@@ -305,7 +307,16 @@ export class HttpClient {
       check();
       return { response, text };
     } catch (error) {
-      if (failure !== undefined) throw failure; // the deadline, or the caller's abort
+      if (failure !== undefined) {
+        // The deadline, or the caller's abort. A fetch that ignored its signal may still
+        // answer: that body is cancelled unread, not left holding its socket.
+        if (response === undefined)
+          void answer?.then(
+            (late) => late.body?.cancel().catch(() => {}),
+            () => {},
+          );
+        throw failure;
+      }
       if (error instanceof RunwatchError) throw error;
       const reason = response
         ? 'response body was cut off'

@@ -75,6 +75,24 @@ describe('a body that stalls after the headers', () => {
     expect(await pending).toBeInstanceOf(TimeoutError);
   });
 
+  it.each(PROVIDERS)(
+    '%s: the answer such a fetch gives after the deadline is cancelled unread: no socket is left held',
+    async (provider) => {
+      vi.useFakeTimers({ now: 0 });
+      let answer!: (response: Response) => void;
+      const deaf = vi.fn(
+        () => new Promise<Response>((resolve) => (answer = resolve)),
+      ) as unknown as typeof globalThis.fetch;
+      const pending = rejection(clientOf(provider, deaf, { requestTimeoutMs: 500 }).get());
+      await vi.advanceTimersByTimeAsync(500);
+      expect(await pending).toBeInstanceOf(TimeoutError);
+      const late = stalled('{"status":');
+      answer(new Response(late.stream));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(late.state.cancelled).toBe(true);
+    },
+  );
+
   it('bounds a Datalab output download the same way', async () => {
     vi.useFakeTimers({ now: 0 });
     const { fetch } = fakeFetch({ stream: stalled('{"pa').stream });
