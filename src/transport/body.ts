@@ -29,7 +29,8 @@ export async function readText(
   if (reader === undefined && !(size > limit)) {
     // A fetch without streams (an old polyfill): the cap still holds, after the fact.
     const text = await response.text();
-    size = text.length;
+    // Bytes, not UTF-16 units: up to 3 bytes a unit, so only a text over a third of the cap is encoded to count.
+    size = text.length * 3 > limit ? new TextEncoder().encode(text).byteLength : text.length;
     if (!(size > limit)) return text;
   }
   if (size > limit) {

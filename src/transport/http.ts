@@ -296,14 +296,23 @@ export class HttpClient {
           retryable: true,
         });
       }
+      let overCap: Error | undefined;
       const tooLarge = (): Error =>
-        new ResponseValidationError(`${provider}: response body over ${max} bytes (\`maxBodyBytes\`)`, {
+        (overCap = new ResponseValidationError(`${provider}: response body over ${max} bytes (\`maxBodyBytes\`)`, {
           ...fields,
           issues: [{ path: [], message: `over ${max} bytes`, code: 'too_big' }],
-        });
+        }));
       check(); // before the body is touched
       reader = bodyReader(response);
-      const text = await step(readText(response, reader, max, tooLarge));
+      let text: string;
+      try {
+        text = await step(readText(response, reader, max, tooLarge));
+      } catch (error) {
+        // An error answer's status says what happened (a 503, a 429 and its hint); a body over
+        // the cap (a proxy's page) only loses its message, left unread.
+        if (response.ok || error !== overCap) throw error;
+        text = '';
+      }
       check();
       return { response, text };
     } catch (error) {

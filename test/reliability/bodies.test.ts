@@ -83,6 +83,52 @@ describe('the body size cap', () => {
     },
   );
 
+  it.each(PROVIDERS)(
+    '%s: an error answer (5xx, 429) over the cap is still that error, retryable, its hint kept; the rest is not read',
+    async (provider) => {
+      for (const [status, declared] of [
+        [502, false],
+        [503, true],
+        [429, false],
+      ] as const) {
+        const page = streamed({ html: 'x' }, 4_096);
+        const headers: Record<string, string> = { 'content-type': 'text/html', 'retry-after': '7' };
+        if (declared) headers['content-length'] = '4096';
+        const { fetch } = fakeFetch({ status, stream: page.stream, headers });
+        const error = await rejection(clientOf(provider, fetch, { maxBodyBytes: 1_024 }).get());
+        expect(error, `${status}`).toMatchObject({ status, retryable: true, retryAfterMs: 7_000 });
+        expect(error).not.toBeInstanceOf(ResponseValidationError);
+        expect(page.state.pulled).toBeLessThanOrEqual(65_536);
+      }
+      const gone = streamed({ html: 'x' }, 4_096);
+      const { fetch } = fakeFetch({ status: 404, stream: gone.stream });
+      expect(await rejection(clientOf(provider, fetch, { maxBodyBytes: 1_024 }).get())).toMatchObject({
+        status: 404,
+        retryable: false,
+      });
+    },
+  );
+
+  it.each(PROVIDERS)(
+    '%s: counts bytes, not characters, where the fetch gives no streams (an old polyfill)',
+    async (provider) => {
+      const text = JSON.stringify({ ...body(provider, 'completed', []), note: 'é'.repeat(600) }); // 1,200+ bytes
+      const noStreams = (async () =>
+        ({
+          status: 200,
+          ok: true,
+          type: 'basic',
+          statusText: 'OK',
+          headers: new Headers({ 'content-type': 'application/json' }),
+          body: null,
+          text: async () => text,
+        }) as unknown as Response) as typeof globalThis.fetch;
+      expect(text.length).toBeLessThan(1_024);
+      const error = await rejection(clientOf(provider, noStreams, { maxBodyBytes: 1_024 }).get());
+      expect(isResponseValidationError(error) && error.issues[0]?.code).toBe('too_big');
+    },
+  );
+
   it('bounds Datalab output downloads too', async () => {
     const big = streamed({ pages: [] }, 2_048);
     const { fetch } = fakeFetch({ stream: big.stream });
