@@ -32,7 +32,7 @@ export interface ClientOptions {
    * @defaultValue `globalThis.fetch`, or cross-fetch where there is none
    */
   fetch?: typeof fetch;
-  /** Extra headers for every request to the provider (not to presigned output URLs). */
+  /** Extra headers for every request to the provider (not to presigned output URLs); the key's own header is the client's. */
   headers?: Record<string, string>;
   /** The backoff for every watch of this client; a watch's own `backoff` overrides it field by field. */
   backoff?: BackoffOptions;

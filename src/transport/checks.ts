@@ -55,3 +55,27 @@ export function checkHeaders(option: string, headers: Record<string, unknown>, p
     }
   }
 }
+
+/**
+ * Checks that the user's `headers` leave the auth headers to the client: one of the same name
+ * in another case would be sent beside it, and fetch joins the two into one value that
+ * carries the key and fails to authenticate.
+ */
+export function checkOwnHeaders(
+  headers: Record<string, unknown>,
+  auth: Record<string, string>,
+  provider: string,
+): void {
+  const own = new Set(Object.keys(auth).map((name) => name.toLowerCase()));
+  for (const name of Object.keys(headers)) {
+    if (own.has(name.toLowerCase())) {
+      throw new ConfigError(
+        `Expected \`headers\` to leave out ${describe(name)}: the client sends it, from \`apiKey\``,
+        {
+          option: 'headers',
+          provider,
+        },
+      );
+    }
+  }
+}

@@ -12,7 +12,7 @@ import {
 import { assertPositive, describe, fail } from '../core/options.js';
 import { MAX_TIMER_MS, readHint } from '../core/backoff.js';
 import { DEFAULT_MAX_BODY_BYTES, bodyReader, readText } from './body.js';
-import { checkHeaders, parseBaseUrl } from './checks.js';
+import { checkHeaders, checkOwnHeaders, parseBaseUrl } from './checks.js';
 import { abortError, defaultFetch, type FetchLike } from './fetch.js';
 import { redactError, scrubJson, scrubber, type Scrubber } from './redact.js';
 
@@ -131,6 +131,7 @@ export class HttpClient {
       fail('fetch', 'a function', options.fetch, options.provider);
     checkHeaders('headers', options.headers ?? {}, options.provider);
     checkHeaders('apiKey', options.authHeaders, options.provider);
+    checkOwnHeaders(options.headers ?? {}, options.authHeaders, options.provider);
   }
 
   /**

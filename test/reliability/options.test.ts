@@ -39,6 +39,24 @@ describe('headers, checked at client creation', () => {
     },
   );
 
+  it.each(PROVIDERS)(
+    "%s: a header that is the key's own, in any case, is a ConfigError, not a key joined to another value",
+    (provider) => {
+      const own = { modelslab: 'KEY', eachlabs: 'X-API-Key', datalab: 'x-api-key' }[provider];
+      const error = expectConfigError(
+        (fetch) => clientOf(provider, fetch, { headers: { [own]: 'proxy-token' } }),
+        'headers',
+      );
+      expect(error.message).not.toContain('proxy-token');
+      expect(error.message).toContain('apiKey');
+      // The current EachLabs API sends the key as a bearer token.
+      expectConfigError(
+        (fetch) => eachlabs({ apiKey: KEY, fetch, api: 'current', headers: { Authorization: 'Basic x' } }),
+        'headers',
+      );
+    },
+  );
+
   it.each(PROVIDERS)('%s: a header name that is not a token is a ConfigError', (provider) => {
     expectConfigError((fetch) => clientOf(provider, fetch, { headers: { 'x trace': '1' } }), 'headers');
     expectConfigError((fetch) => clientOf(provider, fetch, { headers: { 'x:trace': '1' } }), 'headers');
