@@ -168,7 +168,7 @@ export function fromRelay(url: string | URL, options?: FromRelayOptions): Observ
       }
       if (update === undefined) return;
       last = update.snapshot;
-      subscriber.next(update);
+      if (update.changes.length > 0) subscriber.next(update); // no update says nothing (DESIGN §2)
       if (isTerminal(update.snapshot.status)) subscriber.complete();
     });
     source.addEventListener(ERROR_EVENT, (event) => subscriber.error(readError(event.data)));
@@ -191,12 +191,21 @@ function rebase(update: ExecutionUpdate, last: ExecutionSnapshot | undefined): E
   return changes.length > 0 ? { snapshot: update.snapshot, previous: last, changes } : undefined;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+const isStep = (value: unknown): boolean =>
+  isObject(value) && typeof value['key'] === 'string' && typeof value['status'] === 'string';
+
 const isSnapshot = (value: unknown): value is ExecutionSnapshot =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as ExecutionSnapshot).executionId === 'string' &&
-  typeof (value as ExecutionSnapshot).status === 'string' &&
-  Array.isArray((value as ExecutionSnapshot).steps);
+  isObject(value) &&
+  typeof value['executionId'] === 'string' &&
+  typeof value['status'] === 'string' &&
+  Array.isArray(value['steps']) &&
+  value['steps'].every(isStep);
+
+/** A change the operators can read: a `type`, and a whole step where it names one. */
+const isChange = (value: unknown): boolean =>
+  isObject(value) && typeof value['type'] === 'string' && (!('step' in value) || isStep(value['step']));
 
 function parse(data: unknown): unknown {
   try {
@@ -212,6 +221,7 @@ function readUpdate(data: unknown): ExecutionUpdate {
   if (
     !isSnapshot(body?.snapshot) ||
     !Array.isArray(body.changes) ||
+    !body.changes.every(isChange) ||
     !(previous === undefined || isSnapshot(previous))
   ) {
     throw new ResponseValidationError('The relay sent an update that is not an ExecutionUpdate', {

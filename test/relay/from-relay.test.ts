@@ -190,6 +190,38 @@ describe('fromRelay', () => {
     }
   });
 
+  it('errors with a ResponseValidationError on a change or a step that is not one, resumed or not', async () => {
+    const good = snapshot('running', ['running']);
+    const bad = [
+      { snapshot: good, changes: [null] },
+      { snapshot: good, changes: [{ type: 'step-added', executionId: 'e1', step: null }] },
+      { snapshot: { ...good, steps: [null] }, changes: [] },
+      { snapshot: good, previous: { ...good, steps: [{ key: 1 }] }, changes: [] },
+    ];
+    for (const update of bad) {
+      for (const resumed of [false, true]) {
+        const all = lastValueFrom(fromRelay('/r', { EventSource: FakeEventSource }).pipe(toArray())).catch(
+          (e: unknown) => e,
+        );
+        if (resumed) latest().update({ snapshot: good, previous: undefined, changes: diff(undefined, good) });
+        latest().emit('update', JSON.stringify(update));
+        expect(isResponseValidationError(await all), JSON.stringify(update)).toBe(true);
+      }
+    }
+  });
+
+  it('emits no update without changes (DESIGN §2), and still completes on a terminal one', async () => {
+    const running = snapshot('running', ['running']);
+    const done = snapshot('completed', ['completed']);
+    const all = lastValueFrom(fromRelay('/r', { EventSource: FakeEventSource }).pipe(toArray()));
+    latest().update({ snapshot: running, previous: undefined, changes: diff(undefined, running) });
+    latest().update({ snapshot: running, previous: running, changes: [] });
+    latest().update({ snapshot: done, previous: running, changes: [] });
+    const updates = await all;
+    expect(updates).toHaveLength(1);
+    expect(latest().readyState).toBe(2);
+  });
+
   it('refuses, at once, a runtime without EventSource and invalid options', () => {
     expect(globalThis.EventSource).toBeUndefined(); // Node 20
     expect(() => fromRelay('/r')).toThrow(ConfigError);
