@@ -340,9 +340,21 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const refused = (error: NodeJS.ErrnoException): void =>
+      reject(
+        error.code === 'EADDRINUSE' || error.code === 'EACCES'
+          ? new ConfigError(
+              `Expected \`port\` ${String(o.port)} to be free on 127.0.0.1; it is in use or not allowed`,
+              {
+                option: 'port',
+                cause: error,
+              },
+            )
+          : error,
+      );
+    server.once('error', refused);
     server.listen(o.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
+      server.off('error', refused);
       resolve();
     });
   });

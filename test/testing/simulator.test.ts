@@ -887,6 +887,11 @@ describe('startSimulator: the simulator itself', () => {
       /rateLimits.datalab.requests/,
     );
     const sim = await start();
+    // A port in use: a ConfigError naming it, not a bare EADDRINUSE.
+    const busy = Number(new URL(sim.url).port);
+    await expect(startSimulator({ port: busy })).rejects.toSatisfy(
+      (error: unknown) => error instanceof ConfigError && error.option === 'port' && /in use/.test(error.message),
+    );
     expect(() =>
       sim.createExecution('datalab', {
         steps: [
