@@ -55,7 +55,8 @@ async function start(port: number | undefined): Promise<Simulator> {
   try {
     return await startSimulator(port === undefined ? {} : { port });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    // The simulator's ConfigError for `port`, caused by the listen error.
+    if (((error as { cause?: NodeJS.ErrnoException }).cause ?? {}).code === 'EADDRINUSE') {
       throw new Error(`Port ${port} on 127.0.0.1 is in use: pick another with --port, or leave it out for a free one`, {
         cause: error,
       });
