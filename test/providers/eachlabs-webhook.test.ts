@@ -79,6 +79,19 @@ describe('verifyEachLabsWebhook', () => {
     }
   });
 
+  it("reads an ISO 8601 timestamp without a zone as UTC, whatever the server's own zone", async () => {
+    const stamp = new Date(NOW).toISOString().replace(/\.\d+Z$/, ''); // 2026-03-01T12:00:00
+    const zone = process.env['TZ'];
+    process.env['TZ'] = 'America/New_York';
+    try {
+      const fresh = await verify({ 'x-webhook-timestamp': stamp, 'x-webhook-signature': sign(BODY, stamp) });
+      expect(fresh).toMatchObject({ valid: true, timestampMs: NOW });
+    } finally {
+      if (zone === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = zone;
+    }
+  });
+
   it('rejects a signature without a readable timestamp', async () => {
     expect(await verify({ 'x-webhook-signature': sign(BODY) })).toEqual({ valid: false, reason: 'timestamp' });
     for (const stamp of ['yesterday', '', '12abc', '1e9']) {
@@ -133,6 +146,10 @@ describe('verifyEachLabsWebhook', () => {
     [{ toleranceMs: 0 }, 'toleranceMs'],
     [{ toleranceMs: Infinity }, 'toleranceMs'],
     [{ crypto: {} }, 'crypto'],
+    // A clock that is not one would skip the staleness check: a request signed a month ago would pass.
+    [{ now: Number.NaN }, 'now'],
+    [{ now: '2026-03-01T12:00:00Z' }, 'now'],
+    [{ now: Date.now }, 'now'],
   ])('rejects the options %j with a ConfigError naming %s', async (more, option) => {
     const headers = { 'x-webhook-timestamp': STAMP, 'x-webhook-signature': sign(BODY) };
     const pending = verify(headers, more as Partial<VerifyEachLabsWebhookOptions>);

@@ -1,6 +1,6 @@
 import { ConfigError, ResponseValidationError } from '../../core/errors.js';
 import type { ExecutionStatus } from '../../core/model.js';
-import { assertPositive } from '../../core/options.js';
+import { assertPositive, fail } from '../../core/options.js';
 import {
   bodyBytes,
   digestBytes,
@@ -12,7 +12,7 @@ import {
   type CryptoLike,
   type HeadersLike,
 } from '../../internal/webhook-crypto.js';
-import { nonEmpty } from '../normalize.js';
+import { nonEmpty, toIsoUtc } from '../normalize.js';
 import { parseWith } from '../parse.js';
 import { normalizeEachLabs, type EachLabsSnapshot } from './normalize.js';
 import { EachLabsExecution } from './schema.js';
@@ -127,7 +127,8 @@ export type WebhookVerification =
  * @param options - the raw body, the headers, the secret, and optionally the tolerance and clock.
  * @returns a promise of the verdict; it never rejects for a bad request, only for bad options.
  * @throws {@link ConfigError} (as a rejection) when `body` is not raw text or bytes, `secret`
- * is empty, `toleranceMs` is not positive, or Web Crypto is missing.
+ * is empty, `toleranceMs` is not positive, `now` is not epoch milliseconds, or Web Crypto is
+ * missing.
  *
  * @example
  * ```ts
@@ -155,6 +156,8 @@ export async function verifyEachLabsWebhook(options: VerifyEachLabsWebhookOption
   assertPositive('toleranceMs', toleranceMs, Infinity, PROVIDER);
   const crypto = webCrypto(options.crypto, PROVIDER);
   const now = options.now ?? Date.now();
+  // A clock that is no number would let every timestamp pass: `NaN - t > tolerance` is false.
+  if (typeof now !== 'number' || !Number.isFinite(now)) fail('now', 'epoch milliseconds', now, PROVIDER);
 
   const signature = headerValue(options.headers, 'x-webhook-signature')?.trim();
   if (signature === undefined || signature === '')
@@ -195,8 +198,9 @@ function readTimestamp(stamp: string): number | undefined {
   if (/^\d{1,11}(\.\d+)?$/.test(stamp)) return Number(stamp) * 1000;
   if (/^\d{12,13}$/.test(stamp)) return Number(stamp);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(stamp)) return undefined;
-  const ms = Date.parse(stamp);
-  return Number.isFinite(ms) ? ms : undefined;
+  // Without a zone, UTC (as every provider time is read), not the receiving server's zone.
+  const iso = toIsoUtc(stamp);
+  return iso === undefined ? undefined : Date.parse(iso);
 }
 
 /**
