@@ -4,10 +4,10 @@ import { MAX_LIMIT } from './adapter.js';
 import { nextOffsetOf, summaryToSnapshot, type EachLabsBulkSnapshot, type EachLabsSnapshot } from './normalize.js';
 
 /**
- * A bulk is at most ten executions (bulk-trigger takes 1..10 inputs); this only stops a
- * server that never stops paging from holding a watch forever.
+ * A bulk is at most ten executions (bulk-trigger takes 1..10 inputs), one page; this only
+ * bounds a server that pages on and on with new executions.
  */
-const MAX_BULK_PAGES = 1_000;
+const MAX_BULK_PAGES = 10;
 
 /**
  * Reads every execution of a bulk trigger, one list request per page of 100. Keyed by id:
@@ -24,11 +24,14 @@ export async function fetchBulk(
   let offset = 0;
   for (let page = 1; ; page++) {
     const body = await client.call(endpoints.list, { workflowId, bulkId, offset, limit: MAX_LIMIT }, { signal });
+    const before = seen.size;
     for (const summary of body.executions ?? []) {
       if (!seen.has(summary.execution_id)) seen.set(summary.execution_id, summaryToSnapshot(summary, workflowId));
     }
     const next = nextOffsetOf(body, offset);
-    if (next === undefined || page >= MAX_BULK_PAGES) break;
+    // A page that brings nothing new ends the list, whatever its count says: a server
+    // that pages on with the same executions cost a thousand requests a poll.
+    if (next === undefined || seen.size === before || page >= MAX_BULK_PAGES) break;
     offset = next;
   }
   return [...seen.values()];
@@ -46,8 +49,26 @@ export function bulkWithDetail(
   bulkId: string,
 ): (signal: AbortSignal) => Promise<EachLabsSnapshot[]> {
   const known = new Map<string, { stamp: string; snapshot: EachLabsSnapshot }>();
-  return async (signal) => {
-    const summaries = await fetchBulk(client, endpoints, workflowId, bulkId, signal);
+  return async (outer) => {
+    // The poll's own signal: the first failed detail aborts the others, so none outlives the
+    // poll (the stream's error, or a retry that would run beside it).
+    const poll = new AbortController();
+    const { signal } = poll;
+    const stop = (): void => poll.abort(outer.reason);
+    if (outer.aborted) stop();
+    outer.addEventListener('abort', stop);
+    try {
+      return await details(await fetchBulk(client, endpoints, workflowId, bulkId, signal), signal, poll);
+    } finally {
+      outer.removeEventListener('abort', stop);
+    }
+  };
+
+  async function details(
+    summaries: EachLabsBulkSnapshot[],
+    signal: AbortSignal,
+    poll: AbortController,
+  ): Promise<EachLabsSnapshot[]> {
     const out: EachLabsSnapshot[] = new Array<EachLabsSnapshot>(summaries.length);
     const moved: number[] = [];
     summaries.forEach((summary, i) => {
@@ -60,17 +81,22 @@ export function bulkWithDetail(
     // listeners on one signal).
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < moved.length) {
+      while (next < moved.length && !signal.aborted) {
         const i = moved[next++]!;
         const summary = summaries[i]!;
-        const snapshot = await client.get(summary.executionId, { signal });
-        known.set(summary.executionId, { stamp: stampOf(summary), snapshot });
-        out[i] = snapshot;
+        try {
+          const snapshot = await client.get(summary.executionId, { signal });
+          known.set(summary.executionId, { stamp: stampOf(summary), snapshot });
+          out[i] = snapshot;
+        } catch (error) {
+          poll.abort(error);
+          throw error;
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(DETAIL_CONCURRENCY, moved.length) }, worker));
     return out;
-  };
+  }
 }
 
 /** How many full bodies a bulk poll fetches at once. */
