@@ -799,6 +799,23 @@ describe('datalab watch', () => {
       expect(outputs.every((c) => c.step.output !== undefined)).toBe(true);
     });
 
+    it('keeps watching when an output URL is no http(s) URL, to the end', async () => {
+      vi.useFakeTimers();
+      let polls = 0;
+      const fetch = (async () => {
+        const status = ++polls < 3 ? 'IN_PROGRESS' : 'COMPLETED';
+        const parse = { status: 'COMPLETED', output_url: 's3://bucket/o/1.json' };
+        return json({ execution_id: 1, status, steps: { parse } });
+      }) as unknown as typeof globalThis.fetch;
+      const watch = record<ExecutionUpdate<DatalabSnapshot>>(
+        datalab({ apiKey: API_KEY, fetch }).watch(1, { backoff, resolveOutputs: true }),
+      );
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(watch.error).toBeUndefined();
+      expect(watch.completed).toBe(true);
+      expect(watch.updates.at(-1)!.snapshot.steps[0]).toMatchObject({ outputUrl: 's3://bucket/o/1.json' });
+    });
+
     it('keeps watching when a download fails, and tries again on the next poll', async () => {
       vi.useFakeTimers();
       const running = fixture('status-nested');

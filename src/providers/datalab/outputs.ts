@@ -40,7 +40,12 @@ async function withOutputs(
     const key = `${step.key}\u0000${url.split(/[?#]/, 1)[0]}`;
     let pending = cache.get(key);
     if (pending === undefined) {
-      pending = download(url);
+      // A URL no download can take (s3://) throws at once: a failed download like any other.
+      try {
+        pending = download(url);
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
       cache.set(key, pending);
       // A failed download is forgotten, so the next poll tries again with a fresh URL.
       pending.catch(() => {
