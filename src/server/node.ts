@@ -111,7 +111,8 @@ export async function writeResponse(response: Response, res: NodeResponseLike): 
     for (;;) {
       const { done, value } = await reader.read();
       if (done || res.destroyed) break;
-      if (!res.write(value)) await drained(res);
+      // Until the socket drains, or the stream errors (a viewer cut off for not reading).
+      if (!res.write(value)) await Promise.race([drained(res), reader.closed]);
     }
     if (!res.destroyed) res.end();
   } catch {

@@ -61,7 +61,7 @@ export class ViewerStream {
   send(chunk: Uint8Array): void {
     if (this.closed) return;
     if ((this.controller.desiredSize ?? 0) < -this.maxBufferedBytes) {
-      this.end();
+      this.cut();
       return;
     }
     try {
@@ -76,6 +76,20 @@ export class ViewerStream {
     if (this.closed) return;
     try {
       this.controller.close();
+    } catch {
+      // already closed or errored by the consumer
+    }
+    this.release();
+  }
+
+  /**
+   * Cuts a viewer that does not read off: the stream errors, so what is queued for it is
+   * dropped and its connection is closed, not kept open for a peer that may never read it (a
+   * close would keep both until it did).
+   */
+  private cut(): void {
+    try {
+      this.controller.error(new Error('the viewer did not read its events'));
     } catch {
       // already closed or errored by the consumer
     }
