@@ -147,13 +147,17 @@ export class Channel {
     while (this.history.length > 1 && (this.history.length > maxEvents || this.bytes > maxBytes)) {
       this.bytes -= this.history.shift()!.frame.byteLength;
     }
-    for (const viewer of this.viewers) viewer.send(entry.frame);
     // The stream ends after the terminal update (DESIGN §6), whether or not the client's
-    // watch completes after it: a provider's does, a user's client need not.
-    if (isTerminal(update.snapshot.status) && this.state === 'live') {
+    // watch completes after it (a provider's does, a user's client need not). The channel is
+    // completed before the update goes out: a viewer it cuts off (one that does not read)
+    // must not leave it idle, for the next viewer to watch the ended execution again.
+    const ended = isTerminal(update.snapshot.status) && this.state === 'live';
+    if (ended) {
+      this.state = 'completed';
       this.subscription?.unsubscribe();
-      this.complete();
     }
+    for (const viewer of [...this.viewers]) viewer.send(entry.frame);
+    if (ended) this.complete();
   }
 
   private complete(): void {

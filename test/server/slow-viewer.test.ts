@@ -3,7 +3,7 @@
 // nor its bytes stay in the relay, however many such viewers come.
 import { createServer, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { Subject } from 'rxjs';
+import { Subject, defer } from 'rxjs';
 import { expect, it } from 'vitest';
 import { diff, type ExecutionSnapshot, type ExecutionUpdate } from '../../src/index.js';
 import { createRelay } from '../../src/server/index.js';
@@ -67,5 +67,37 @@ it('closes the connection of a viewer that does not read, and keeps nothing for 
     relay.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+it('completes the channel when the terminal update cuts its last viewer off: the next viewer costs no provider request', async () => {
+  let watches = 0;
+  const updates = new Subject<ExecutionUpdate>();
+  const relay = createRelay({
+    clients: { mine: { watch: () => defer(() => (watches++, updates)) } },
+    authorize: () => true,
+  });
+  try {
+    const stalled = await relay.fetch(new Request('http://relay.test/mine/e1')); // never read
+    const at = (n: number, status: ExecutionSnapshot['status']): ExecutionSnapshot => ({
+      provider: 'mine',
+      executionId: 'e1',
+      status,
+      rawStatus: status,
+      steps: [],
+      output: 'x'.repeat(400_000) + n,
+      raw: null,
+    });
+    const [a, b, c] = [at(1, 'running'), at(2, 'running'), at(3, 'completed')];
+    updates.next({ snapshot: a, previous: undefined, changes: diff(undefined, a) });
+    updates.next({ snapshot: b, previous: a, changes: diff(a, b) });
+    updates.next({ snapshot: c, previous: b, changes: diff(b, c) }); // over 1 MiB queued: this one cuts it off
+    await stalled.body?.cancel().catch(() => undefined);
+    const later = await relay.fetch(new Request('http://relay.test/mine/e1'));
+    const text = await later.text(); // ends: the execution has ended
+    expect(text).toContain('"status":"completed"');
+    expect(watches).toBe(1);
+  } finally {
+    relay.close();
   }
 });
