@@ -54,12 +54,6 @@ export class Channel {
     private readonly config: ChannelConfig,
   ) {}
 
-  /** The id of the last event there will ever be, once the channel has ended: a viewer that saw it needs nothing more. */
-  get finalId(): string | undefined {
-    if (this.state === 'completed') return this.history.at(-1)?.id;
-    return this.state === 'errored' ? this.failure?.id : undefined;
-  }
-
   /** The events kept and the bytes they take: the channel's memory, for tests and the benchmark. */
   get size(): { events: number; bytes: number } {
     return { events: this.history.length, bytes: this.bytes };
@@ -136,7 +130,8 @@ export class Channel {
   }
 
   private publish(update: ExecutionUpdate): void {
-    const id = this.config.nextId();
+    const terminal = isTerminal(update.snapshot.status);
+    const id = terminal ? finalId(this.config.nextId()) : this.config.nextId();
     const snapshot = this.config.keep(update.snapshot);
     const previous = update.previous && this.config.keep(update.previous);
     const data = this.config.serializeUpdate({ snapshot, previous, changes: update.changes });
@@ -151,7 +146,7 @@ export class Channel {
     // watch completes after it (a provider's does, a user's client need not). The channel is
     // completed before the update goes out: a viewer it cuts off (one that does not read)
     // must not leave it idle, for the next viewer to watch the ended execution again.
-    const ended = isTerminal(update.snapshot.status) && this.state === 'live';
+    const ended = terminal && this.state === 'live';
     if (ended) {
       this.state = 'completed';
       this.subscription?.unsubscribe();
@@ -172,7 +167,7 @@ export class Channel {
   private fail(error: unknown): void {
     this.subscription = undefined;
     this.state = 'errored';
-    const id = this.config.nextId();
+    const id = finalId(this.config.nextId());
     this.failure = { id, frame: frame(id, ERROR_EVENT, this.config.serializeError(error)) };
     for (const viewer of [...this.viewers]) {
       viewer.send(this.failure.frame);
@@ -180,3 +175,15 @@ export class Channel {
     }
   }
 }
+
+/** What marks the id of an execution's last event (its terminal update or its error). */
+const FINAL = '.end';
+
+/** `id` marked as the last event's. */
+const finalId = (id: string): string => `${id}${FINAL}`;
+
+/**
+ * Whether `lastEventId` is the id of a last event: a viewer that saw one needs nothing more,
+ * whether or not the relay still keeps that execution's channel.
+ */
+export const isFinalId = (lastEventId: string): boolean => lastEventId.endsWith(FINAL);

@@ -3,7 +3,7 @@ import { isConfigError } from '../core/error-guards.js';
 import type { ExecutionSnapshot, ExecutionUpdate } from '../core/model.js';
 import type { WatchOptions } from '../core/watch-options.js';
 import { toWireError } from '../relay/wire.js';
-import { Channel } from './channel.js';
+import { Channel, isFinalId } from './channel.js';
 import { nodeAdapter, type NodeRequestLike, type NodeResponseLike } from './node.js';
 import { resolveRelayOptions, type RelayOptions } from './options.js';
 import { channelKey, clientRef, parseRoute, problem, type RelayRef } from './route.js';
@@ -236,9 +236,11 @@ export function createRelay(options: RelayOptions): Relay {
     }
     if (allowed !== true) return problem(403, 'Not allowed to watch this execution');
     if (closed) return problem(503, 'The relay is closed');
-    const channel = channelFor(ref, client, watchRef);
     const lastEventId = request.headers.get('last-event-id')?.trim();
-    if (lastEventId && lastEventId === channel.finalId) return new Response(null, { status: 204 });
+    // Saw the end: a 204 tells an EventSource to stop reconnecting. Known by the id's mark,
+    // not by the channel, which the relay may no longer keep (`maxRetained`).
+    if (lastEventId && isFinalId(lastEventId)) return new Response(null, { status: 204 });
+    const channel = channelFor(ref, client, watchRef);
     if (viewers.size >= o.maxStreams) {
       return problem(503, `The relay has ${o.maxStreams} streams open, its limit`, { 'retry-after': '5' });
     }

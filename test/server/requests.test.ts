@@ -1,7 +1,7 @@
 // What the relay answers before it streams anything, and what it never sends: bad requests
 // and refusals cost no provider request, limits hold, and no byte a viewer receives holds the
 // API key, on the error paths too.
-import { Subject } from 'rxjs';
+import { Subject, defer, of } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { diff, type ExecutionSnapshot, type ExecutionUpdate } from '../../src/index.js';
 import { createRelay, type RelayRef } from '../../src/server/index.js';
@@ -175,6 +175,38 @@ describe('the relay keeps the API key out of every byte a viewer receives', () =
     expect(text).not.toContain('sk-live');
     relay.close();
   });
+});
+
+describe('a viewer that saw the end', () => {
+  it.each([0, 1])(
+    'is told 204 when it reconnects with the final id, even when the relay keeps no channel for it (maxRetained %i)',
+    async (maxRetained) => {
+      const done: ExecutionSnapshot = {
+        provider: 'mine',
+        executionId: 'e1',
+        status: 'completed',
+        rawStatus: 'done',
+        steps: [],
+        raw: null,
+      };
+      let watches = 0;
+      const watch = () =>
+        defer(() => {
+          watches++;
+          return of<ExecutionUpdate>({ snapshot: done, previous: undefined, changes: diff(undefined, done) });
+        });
+      const relay = createRelay({ clients: { mine: { watch } }, authorize: () => true, maxRetained });
+      const first = await (await relay.fetch(new Request('http://relay.test/mine/e1'))).text();
+      const finalId = /^id: (.+)$/m.exec(first)![1]!;
+      await (await relay.fetch(new Request('http://relay.test/mine/e2'))).text(); // e1 is no longer kept
+      const again = await relay.fetch(
+        new Request('http://relay.test/mine/e1', { headers: { 'last-event-id': finalId } }),
+      );
+      expect(again.status).toBe(204);
+      expect(watches).toBe(2); // e1 once, e2 once: the end cost nothing more
+      relay.close();
+    },
+  );
 });
 
 describe('the relay ends a stream after the terminal update', () => {
