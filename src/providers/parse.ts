@@ -1,4 +1,5 @@
 import { ResponseValidationError, type ValidationIssue } from '../core/errors.js';
+import { requireId } from '../core/options.js';
 import type { Schema, SchemaIssue } from './adapter.js';
 import { fromJson } from './check.js';
 
@@ -40,4 +41,21 @@ function issueMessage(issue: SchemaIssue): string {
   if (issue.code === 'invalid_value' && Array.isArray(issue.values))
     return `expected one of ${issue.values.join(', ')}`;
   return issue.message && issue.message !== 'Invalid input' ? issue.message : issue.code.replace(/_/g, ' ');
+}
+
+/**
+ * An execution id a provider answered (a run started, a list), checked as a user's would be
+ * ({@link requireId}): one no endpoint can take (empty, `..`, a lone surrogate) is the
+ * provider's fault, a {@link ResponseValidationError}, not a poll of the wrong URL or a
+ * ConfigError that blames the user.
+ */
+export function answeredId(value: unknown, field: string, provider: string): string {
+  try {
+    return requireId(field, value, provider);
+  } catch {
+    throw new ResponseValidationError(`${provider}: the answer's \`${field}\` is no execution id`, {
+      provider,
+      issues: [{ path: [field], message: 'expected a non-empty string of well-formed text or a safe whole number' }],
+    });
+  }
 }

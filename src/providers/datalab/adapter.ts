@@ -6,6 +6,7 @@ import { normalizeDatalab, type DatalabSnapshot } from './normalize.js';
 import { ExecuteBody, ExecutionBody } from './checks.js';
 import type { DatalabErrorBody, DatalabExecuteResponse } from './schema.js';
 import { nonEmpty } from '../normalize.js';
+import { answeredId } from '../parse.js';
 
 const PROVIDER = 'datalab';
 
@@ -51,7 +52,7 @@ export const execute: Endpoint<ExecuteInput, string, DatalabExecuteResponse> = {
     body: { input_config: inputConfig },
   }),
   schema: ExecuteBody,
-  read: (body) => String(body.execution_id),
+  read: (body) => answeredId(body.execution_id, 'execution_id', PROVIDER),
 };
 
 /** Datalab's ids are integers: a number or a string works. */

@@ -4,6 +4,7 @@ import { parseHttpUrl } from '../../transport/checks.js';
 import type { ErrorDetails } from '../../transport/http.js';
 import type { Endpoint, ProviderAdapter, ProviderRequest } from '../adapter.js';
 import { nonEmpty } from '../normalize.js';
+import { answeredId } from '../parse.js';
 import { normalizeEachLabs, type EachLabsSnapshot } from './normalize.js';
 import { ExecutionBody, ListBody, TriggerBody } from './checks.js';
 import type { EachLabsExecutionList, EachLabsTriggerResponse } from './schema.js';
@@ -103,7 +104,7 @@ export function eachlabsEndpoints(api: EachLabsApi): EachLabsEndpoints {
       what: 'trigger',
       request: (t) => triggerRequest(api, t),
       schema: TriggerBody,
-      read: (body) => body.execution_id,
+      read: (body) => answeredId(body.execution_id, 'execution_id', PROVIDER),
     },
   };
 }

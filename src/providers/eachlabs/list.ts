@@ -1,6 +1,7 @@
 import type { Client } from '../client.js';
 import type { EachLabsEndpoints } from './adapter.js';
 import { MAX_LIMIT } from './adapter.js';
+import { answeredId } from '../parse.js';
 import { nextOffsetOf, summaryToSnapshot, type EachLabsBulkSnapshot, type EachLabsSnapshot } from './normalize.js';
 
 /**
@@ -26,7 +27,8 @@ export async function fetchBulk(
     const body = await client.call(endpoints.list, { workflowId, bulkId, offset, limit: MAX_LIMIT }, { signal });
     const before = seen.size;
     for (const summary of body.executions ?? []) {
-      if (!seen.has(summary.execution_id)) seen.set(summary.execution_id, summaryToSnapshot(summary, workflowId));
+      const id = answeredId(summary.execution_id, 'executions[].execution_id', 'eachlabs');
+      if (!seen.has(id)) seen.set(id, summaryToSnapshot(summary, workflowId));
     }
     const next = nextOffsetOf(body, offset);
     // A page that brings nothing new ends the list, whatever its count says: a server

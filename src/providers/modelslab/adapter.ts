@@ -4,6 +4,7 @@ import { describe, requireId, requireObject } from '../../core/options.js';
 import { secondsToMs, type ErrorDetails } from '../../transport/http.js';
 import type { Endpoint, ProviderAdapter } from '../adapter.js';
 import { nonEmpty } from '../normalize.js';
+import { answeredId } from '../parse.js';
 import { normalizeModelsLab, type ModelsLabSnapshot } from './normalize.js';
 import { CancelBody, ExecutionBody, RunBody } from './checks.js';
 import type {
@@ -69,7 +70,10 @@ export const run: Endpoint<RunInput, Ref, ModelsLabRunResponse> = {
   what: 'run response',
   request: ({ workflowId, params }) => ({ method: 'POST', path: [workflowId, 'run'], body: params, scope: workflowId }),
   schema: RunBody,
-  read: (body, { workflowId }) => ({ workflowId, executionId: String(body.execution_id) }),
+  read: (body, { workflowId }) => ({
+    workflowId,
+    executionId: answeredId(body.execution_id, 'execution_id', PROVIDER),
+  }),
 };
 
 /** `POST /{workflow_id}/runs/{execution_id}/cancel`; an empty success (a proxy's 204) is still a success. */
