@@ -29,7 +29,7 @@ export interface DatalabWatchOptions extends WatchOptions {
    * Download each completed step's presigned output (once per step, without the API key)
    * and emit it as a `step-output` change with `step.output` set. A failed download does
    * not end the watch: the step's `output` stays unset and the next poll tries again with
-   * the fresh URL.
+   * the fresh URL (after the terminal poll there is none: `stepOutput` retries by hand).
    * @defaultValue false
    */
   resolveOutputs?: boolean;
