@@ -49,9 +49,12 @@ const STRETCH_GOAL_BYTES = 10 * 1024;
 // 2^31-1 ms, idle budget scopes let go and a pause re-armed with fresh tokens, far-future
 // timestamps not taken for clock skew, a late answer to a timed-out request cancelled, error
 // answers over the body cap kept retryable, the key's own header refused in `headers`, ids
-// with lone surrogates refused, the cap counted in bytes without streams: 19,255 B. The budget
-// holds that figure, rounded up slightly, so it cannot grow again.
-const BUDGET_BYTES = 19_300;
+// with lone surrogates refused, the cap counted in bytes without streams: 19,255 B. A third
+// audit's added 178 B: a bulk poll's detail fetches aborted with the first that fails, a list
+// that pages on with nothing new stopped, and ids a provider answers (run, trigger, a bulk's
+// list) checked as a user's are: 19,433 B. The budget holds that figure, rounded up slightly,
+// so it cannot grow again.
+const BUDGET_BYTES = 19_450;
 const NAMES = ['eachlabs', 'watchExecution', 'untilTerminal', 'stepChanges'];
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
