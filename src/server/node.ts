@@ -2,6 +2,8 @@
 // Fetch `Request`, the `Response` piped back. Structural types, no import of a Node built-in,
 // so the entry stays loadable in any runtime.
 
+import { problem } from './route.js';
+
 /**
  * The part of a Node `http.IncomingMessage` the relay reads; Express's `req` fits too.
  *
@@ -145,8 +147,13 @@ export function nodeAdapter(
     try {
       request = toRequest(req, controller.signal);
     } catch {
-      // A method or header a Fetch Request refuses (CONNECT, TRACE, a malformed value).
-      void writeResponse(new Response(null, { status: 400 }), res);
+      // A method or header a Fetch Request refuses (CONNECT, TRACE, a malformed value): the
+      // JSON error the relay gives any refusal.
+      const response =
+        (req.method ?? 'GET') === 'GET'
+          ? problem(400, 'The relay could not read the request: a header no Fetch Request can carry')
+          : problem(405, 'Only GET: open the route with an EventSource', { allow: 'GET' });
+      void writeResponse(response, res);
       return;
     }
     handle(request)

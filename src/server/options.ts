@@ -132,7 +132,8 @@ export function resolveRelayOptions(options: unknown): ResolvedRelayOptions {
   if (o.basePath !== undefined && (typeof o.basePath !== 'string' || !/^(\/.*)?$/.test(o.basePath))) {
     fail('basePath', "'' or a path starting with '/'", o.basePath);
   }
-  const basePath = (o.basePath ?? '').replace(/\/+$/, '');
+  // As a URL's path carries it (a space as %20), for it is compared with one; no trailing slash.
+  const basePath = new URL(`http://relay.invalid${o.basePath ?? ''}`).pathname.replace(/\/+$/, '');
   for (const option of ['maxStreams', 'maxHistoryEvents', 'maxHistoryBytes'] as const) {
     if (o[option] !== undefined) assertPositiveInteger(option, o[option]);
   }

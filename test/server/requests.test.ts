@@ -1,6 +1,8 @@
 // What the relay answers before it streams anything, and what it never sends: bad requests
 // and refusals cost no provider request, limits hold, and no byte a viewer receives holds the
 // API key, on the error paths too.
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Subject, defer, of } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { diff, type ExecutionSnapshot, type ExecutionUpdate } from '../../src/index.js';
@@ -351,5 +353,49 @@ describe('createRelay options', () => {
     expect((await relay.fetch(new Request('http://r/api/relay/mine/e1/'))).status).toBe(200);
     relay.close();
     expect((await relay.fetch(new Request('http://r/api/relay/mine/e1'))).status).toBe(503);
+  });
+
+  it('serves under a basePath with a space or a letter outside ASCII, as a URL carries them', async () => {
+    for (const basePath of ['/my relay', '/relé']) {
+      const relay = createRelay({
+        clients: { mine: { watch: () => new Subject<ExecutionUpdate>() } },
+        authorize: () => true,
+        basePath,
+      });
+      const url = new URL(`${basePath}/mine/e1`, 'http://r').href;
+      const res = await relay.fetch(new Request(url));
+      expect(res.status, basePath).toBe(200);
+      await res.body?.cancel();
+      relay.close();
+    }
+  });
+
+  it('answers a method Fetch cannot carry (TRACE) with the JSON error every refusal has', async () => {
+    const relay = createRelay({
+      clients: { mine: { watch: () => new Subject<ExecutionUpdate>() } },
+      authorize: () => true,
+    });
+    const server = createServer((req, res) => relay.node(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const answer = await new Promise<{ status: number; body: string; type: string | undefined }>(
+        (resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port, method: 'TRACE', path: '/mine/e1' }, (res) => {
+            let body = '';
+            res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'] }));
+          });
+          req.on('error', reject);
+          req.end();
+        },
+      );
+      expect(answer.status).toBe(405);
+      expect(answer.type).toMatch(/application\/json/);
+      expect(JSON.parse(answer.body)).toMatchObject({ error: { status: 405 } });
+    } finally {
+      relay.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
