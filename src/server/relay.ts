@@ -225,8 +225,11 @@ export function createRelay(options: RelayOptions): Relay {
     try {
       client.watch(watchRef); // checks the reference; not subscribed, so nothing is requested
     } catch (error) {
-      if (isConfigError(error)) return problem(400, scrub(error.message));
-      return problem(500, 'The relay could not check the reference');
+      if (!isConfigError(error)) return problem(500, 'The relay could not check the reference');
+      // A client that takes no workflow is given `{ workflowId, executionId }` only when the
+      // request names one: say that, not what the client makes of an object.
+      const hint = ref.workflowId === undefined ? '' : ` (a ${ref.provider} execution takes no ?workflowId)`;
+      return problem(400, scrub(error.message) + hint);
     }
     let allowed: unknown;
     try {

@@ -5,7 +5,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Subject, defer, of } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { diff, type ExecutionSnapshot, type ExecutionUpdate } from '../../src/index.js';
+import { diff, eachlabs, type ExecutionSnapshot, type ExecutionUpdate } from '../../src/index.js';
 import { createRelay, type RelayRef } from '../../src/server/index.js';
 import { openSse, updatesOf, type SseStream } from '../helpers/sse.js';
 import { SCRIPT, SIM_KEY, startRelay, type RelayHarness } from './support.js';
@@ -368,6 +368,14 @@ describe('createRelay options', () => {
       await res.body?.cancel();
       relay.close();
     }
+  });
+
+  it('says a ?workflowId= is the trouble for a provider that takes none', async () => {
+    const relay = createRelay({ clients: { eachlabs: eachlabs({ apiKey: SIM_KEY }) }, authorize: () => true });
+    const res = await relay.fetch(new Request('http://r/eachlabs/e1?workflowId=w1'));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/takes no \?workflowId/);
+    relay.close();
   });
 
   it('answers a method Fetch cannot carry (TRACE) with the JSON error every refusal has', async () => {
