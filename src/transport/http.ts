@@ -289,7 +289,9 @@ export class HttpClient {
       response = await step(answer);
       const { status } = response;
       const fields = { provider, executionId, status };
-      if (init.redirect && (response.type === 'opaqueredirect' || (status > 299 && status < 400))) {
+      // 304 Not Modified is no redirect (and no answer to a request without a condition): it
+      // goes on as the error of its status.
+      if (init.redirect && (response.type === 'opaqueredirect' || (status > 299 && status < 400 && status !== 304))) {
         void response.body?.cancel().catch(() => {});
         const to = response.headers.get('location') ?? 'elsewhere';
         throw new HttpError(`${provider}: redirect refused (HTTP ${status} to ${to}); set \`baseUrl\``, {

@@ -86,4 +86,15 @@ describe('redirects from a provider API', () => {
     expect(error).toMatchObject({ retryable: true });
     expect(calls[0]?.redirect).toBe('manual');
   });
+
+  it.each(PROVIDERS)(
+    '%s: a 304 is no redirect: an HttpError that says Not Modified, not "redirect refused"',
+    async (provider) => {
+      const { fetch } = fakeFetch({ status: 304 });
+      const error = await rejection(clientOf(provider, fetch).get());
+      expect(error).toBeInstanceOf(HttpError);
+      expect(error).toMatchObject({ status: 304 });
+      expect((error as Error).message).not.toMatch(/redirect/);
+    },
+  );
 });
