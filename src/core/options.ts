@@ -59,6 +59,16 @@ export function requireStringId(option: string, value: unknown, provider?: strin
     : fail(option, 'a non-empty string', value, provider);
 }
 
+/**
+ * Throws a {@link ConfigError} unless `value` is a plain object, one JSON writes as an object
+ * of its own fields: a `Date` would go as a string and a `Map` as `{}`.
+ */
+export function requirePlainObject(option: string, value: unknown, provider?: string): Record<string, unknown> {
+  const prototype: unknown = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+  if (prototype !== Object.prototype && prototype !== null) fail(option, 'a plain object', value, provider);
+  return value as Record<string, unknown>;
+}
+
 /** Throws a {@link ConfigError} unless `value` is a plain object (not null, not an array). */
 export function requireObject(option: string, value: unknown, provider?: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(option, 'an object', value, provider);

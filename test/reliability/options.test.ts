@@ -163,6 +163,21 @@ describe('numeric ids', () => {
     expect(() => eachlabs({ apiKey: KEY, fetch: fakeFetch({ body: {} }).fetch }).watch('run-\u{1F680}')).not.toThrow();
   });
 
+  it('refuses run parameters, inputs and an input config that JSON would not write as their fields', () => {
+    for (const value of [new Date(0), new Map([['prompt', 'x']]), Object.create({ inherited: 1 }) as object]) {
+      expectConfigError((fetch) => modelslab({ apiKey: KEY, fetch }).run('wf', value as never), 'params');
+      expectConfigError((fetch) => datalab({ apiKey: KEY, fetch }).execute(1, value as never), 'inputConfig');
+      expectConfigError(
+        (fetch) => eachlabs({ apiKey: KEY, fetch }).trigger('wf', { inputs: value as never }),
+        'inputs',
+      );
+    }
+    // A plain object, and one without a prototype, are what they look like.
+    const run = (): Promise<unknown> =>
+      modelslab({ apiKey: KEY, fetch: fakeFetch({ body: {} }).fetch }).run('wf', Object.create(null) as never);
+    expect(() => void run().catch(() => undefined)).not.toThrow();
+  });
+
   it('refuses a number as an EachLabs id, which is a string', () => {
     expectConfigError((fetch) => eachlabs({ apiKey: KEY, fetch }).watch(12345 as never), 'executionId');
   });

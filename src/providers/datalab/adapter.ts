@@ -1,5 +1,5 @@
 import type { RateLimitOptions } from '../../core/budget.js';
-import { requireId, requireObject } from '../../core/options.js';
+import { requireId, requirePlainObject } from '../../core/options.js';
 import type { ErrorDetails } from '../../transport/http.js';
 import type { Endpoint, ProviderAdapter } from '../adapter.js';
 import { normalizeDatalab, type DatalabSnapshot } from './normalize.js';
@@ -62,7 +62,7 @@ export const parseRef = (value: unknown): string => requireId('executionId', val
 export function parseExecute(workflowId: unknown, inputConfig: unknown): ExecuteInput {
   return {
     workflowId: requireId('workflowId', workflowId, PROVIDER),
-    inputConfig: requireObject('inputConfig', inputConfig, PROVIDER),
+    inputConfig: requirePlainObject('inputConfig', inputConfig, PROVIDER),
   };
 }
 

@@ -1,5 +1,12 @@
 import { ConfigError } from '../../core/errors.js';
-import { checkKeys, fail, readOptions, requireObject, requireStringId } from '../../core/options.js';
+import {
+  checkKeys,
+  fail,
+  readOptions,
+  requireObject,
+  requirePlainObject,
+  requireStringId,
+} from '../../core/options.js';
 import { parseHttpUrl } from '../../transport/checks.js';
 import type { ErrorDetails } from '../../transport/http.js';
 import type { Endpoint, ProviderAdapter, ProviderRequest } from '../adapter.js';
@@ -134,7 +141,7 @@ export function parseTrigger(api: EachLabsApi, workflowId: unknown, body: unknow
   const b = requireObject('body', body, PROVIDER);
   checkKeys('body', b, ['inputs', 'versionId', 'webhookUrl'], PROVIDER);
   const { inputs, versionId, webhookUrl } = b;
-  if (inputs !== undefined) requireObject('inputs', inputs, PROVIDER);
+  if (inputs !== undefined) requirePlainObject('inputs', inputs, PROVIDER);
   if (versionId !== undefined) parseId('versionId', versionId);
   if (api === 'current' && versionId === undefined) {
     throw new ConfigError(

@@ -1,6 +1,6 @@
 import type { RateLimitOptions } from '../../core/budget.js';
 import { ConfigError } from '../../core/errors.js';
-import { describe, requireId, requireObject } from '../../core/options.js';
+import { describe, requireId, requirePlainObject } from '../../core/options.js';
 import { secondsToMs, type ErrorDetails } from '../../transport/http.js';
 import type { Endpoint, ProviderAdapter } from '../adapter.js';
 import { nonEmpty } from '../normalize.js';
@@ -123,7 +123,7 @@ export function parseRef(value: unknown): Ref {
 /** Checks a run request: a workflow id and parameters that are a JSON object. */
 export function parseRun(workflowId: unknown, params: unknown): RunInput {
   const id = requireId('workflowId', workflowId, PROVIDER);
-  const p = requireObject('params', params, PROVIDER);
+  const p = requirePlainObject('params', params, PROVIDER);
   try {
     JSON.stringify(p);
   } catch {
