@@ -166,11 +166,8 @@ describe('numeric ids', () => {
   it('refuses run parameters, inputs and an input config that JSON would not write as their fields', () => {
     for (const value of [new Date(0), new Map([['prompt', 'x']]), Object.create({ inherited: 1 }) as object]) {
       expectConfigError((fetch) => modelslab({ apiKey: KEY, fetch }).run('wf', value as never), 'params');
-      expectConfigError((fetch) => datalab({ apiKey: KEY, fetch }).execute(1, value as never), 'inputConfig');
-      expectConfigError(
-        (fetch) => eachlabs({ apiKey: KEY, fetch }).trigger('wf', { inputs: value as never }),
-        'inputs',
-      );
+      expectConfigError((fetch) => datalab({ apiKey: KEY, fetch }).execute(1, value), 'inputConfig');
+      expectConfigError((fetch) => eachlabs({ apiKey: KEY, fetch }).trigger('wf', { inputs: value }), 'inputs');
     }
     // A plain object, and one without a prototype, are what they look like.
     const run = (): Promise<unknown> =>
