@@ -52,9 +52,10 @@ const STRETCH_GOAL_BYTES = 10 * 1024;
 // with lone surrogates refused, the cap counted in bytes without streams: 19,255 B. A third
 // audit's added 178 B: a bulk poll's detail fetches aborted with the first that fails, a list
 // that pages on with nothing new stopped, and ids a provider answers (run, trigger, a bulk's
-// list) checked as a user's are: 19,433 B. The budget holds that figure, rounded up slightly,
+// list) checked as a user's are: 19,433 B; trigger inputs that must be plain objects and a 304
+// that is no redirect, 25 B more: 19,458 B. The budget holds that figure, rounded up slightly,
 // so it cannot grow again.
-const BUDGET_BYTES = 19_450;
+const BUDGET_BYTES = 19_500;
 const NAMES = ['eachlabs', 'watchExecution', 'untilTerminal', 'stepChanges'];
 
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
