@@ -118,7 +118,8 @@ class Shared<S extends ExecutionSnapshot> implements Sink<ExecutionUpdate<S>> {
   }
 
   next(update: ExecutionUpdate<S>): void {
-    this.latest = update.snapshot;
+    // What the poll knows, with what a body left out (DESIGN §2): a late viewer's catch-up.
+    this.latest = baseline(this.latest, update.snapshot);
     for (const v of [...this.viewers]) deliver(v, update.snapshot, update);
   }
 

@@ -116,6 +116,24 @@ describe('the client hub: one poll per execution', () => {
     ]);
   });
 
+  it('gives a late subscriber the steps the poll keeps though the last body left them out', async () => {
+    const server = fakeServer((id, now) => ({
+      body:
+        now < 500
+          ? { id, state: 'queued', tasks: [{ name: 'c', state: 'queued' }] }
+          : now < 1_000
+            ? { id, state: 'running', tasks: [] } // c left out
+            : { id, state: 'running', tasks: [{ name: 'c', state: 'queued' }] }, // back, unchanged
+    }));
+    const client = acme(server.fetch);
+    client.watch('wf:job-1').subscribe();
+    await vi.advanceTimersByTimeAsync(700); // polls at 0 and 500
+    const late: ExecutionUpdate[] = [];
+    client.watch('wf:job-1').subscribe((u) => late.push(u));
+    await vi.advanceTimersByTimeAsync(1_000); // the poll at 1 s changes nothing for the shared poll
+    expect(late.flatMap((u) => u.changes.map(describeChange))).toEqual(['added c:queued', 'status undefined→running']);
+  });
+
   it('stops the poll and aborts its request when the last subscriber leaves, not before', async () => {
     const server = fakeServer();
     const signals: AbortSignal[] = [];
