@@ -73,7 +73,7 @@ class Viewer<S extends ExecutionSnapshot> implements Unsubscribable {
  * array, each knowing its index (one viewer is the common case, and a Set costs some 150 B).
  */
 class Shared<S extends ExecutionSnapshot> implements Sink<ExecutionUpdate<S>> {
-  /** The newest snapshot the poll produced. */
+  /** What the poll knows: its newest snapshot, with what bodies left out kept (the baseline). */
   latest: S | undefined;
   readonly viewers: Viewer<S>[];
   poll: Unsubscribable | undefined;
