@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { diff } from '../core/diff.js';
+import { baseline, diff } from '../core/diff.js';
 import {
   ConfigError,
   NetworkError,
@@ -159,15 +159,15 @@ export function fromRelay(url: string | URL, options?: FromRelayOptions): Observ
       return undefined;
     }
     source.addEventListener(UPDATE_EVENT, (event) => {
-      let update: ExecutionUpdate | undefined;
+      let update: ExecutionUpdate;
       try {
         update = rebase(readUpdate(event.data), last);
       } catch (error) {
         subscriber.error(error);
         return;
       }
-      if (update === undefined) return;
-      last = update.snapshot;
+      // What this subscriber has: every snapshot it got, with what a body left out kept (DESIGN §2).
+      last = baseline(last, update.snapshot);
       if (update.changes.length > 0) subscriber.next(update); // no update says nothing (DESIGN §2)
       if (isTerminal(update.snapshot.status)) subscriber.complete();
     });
@@ -181,14 +181,17 @@ export function fromRelay(url: string | URL, options?: FromRelayOptions): Observ
 }
 
 /**
- * After a reconnection the relay may have only the current state to send (it keeps a bounded
- * history): an update with no `previous`. Diffed against what this subscriber already has, it
- * carries only what is new, or nothing at all.
+ * Every update after the first is diffed against what this subscriber has, not taken as the
+ * relay computed it: after a reconnection the relay may have only the current state to send
+ * (it keeps a bounded history), and its next updates are relative to what the relay had, not
+ * to what this subscriber missed. So an update carries exactly what is new to it, or nothing.
+ * A `stalled` change, which no diff makes, is kept.
  */
-function rebase(update: ExecutionUpdate, last: ExecutionSnapshot | undefined): ExecutionUpdate | undefined {
-  if (last === undefined || update.previous !== undefined) return update;
+function rebase(update: ExecutionUpdate, last: ExecutionSnapshot | undefined): ExecutionUpdate {
+  if (last === undefined) return update;
   const changes = diff(last, update.snapshot);
-  return changes.length > 0 ? { snapshot: update.snapshot, previous: last, changes } : undefined;
+  for (const change of update.changes) if (change.type === 'stalled') changes.push(change);
+  return { snapshot: update.snapshot, previous: last, changes };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;

@@ -215,11 +215,52 @@ describe('fromRelay', () => {
     const done = snapshot('completed', ['completed']);
     const all = lastValueFrom(fromRelay('/r', { EventSource: FakeEventSource }).pipe(toArray()));
     latest().update({ snapshot: running, previous: undefined, changes: diff(undefined, running) });
-    latest().update({ snapshot: running, previous: running, changes: [] });
-    latest().update({ snapshot: done, previous: running, changes: [] });
+    latest().update({ snapshot: running, previous: running, changes: [] }); // no news
+    latest().update({ snapshot: running, previous: undefined, changes: diff(undefined, running) }); // none either
+    latest().update({ snapshot: done, previous: running, changes: diff(running, done) });
     const updates = await all;
-    expect(updates).toHaveLength(1);
+    expect(updates.map((u) => u.snapshot.status)).toEqual(['running', 'completed']);
     expect(latest().readyState).toBe(2);
+  });
+
+  it('after a reconnection from a lost history, neither repeats a step it has nor misses one it lacks', async () => {
+    const step = (key: string, status: StepStatus) => ({ key, name: key, status, rawStatus: status });
+    const at = (status: ExecutionStatus, steps: ReturnType<typeof step>[], out?: number): ExecutionSnapshot => ({
+      provider: 'eachlabs',
+      executionId: 'e1',
+      status,
+      rawStatus: status,
+      steps,
+      raw: undefined,
+      ...(out === undefined ? {} : { output: { out } }),
+    });
+    const changesOf = (updates: ExecutionUpdate[]) =>
+      updates.flatMap((u) => u.changes.map((c) => ('step' in c ? `${c.type} ${c.step.key}` : c.type)));
+
+    // A step it has, left out of the body it got last, is not added again by the current state.
+    const a0 = at('queued', [step('b', 'pending')]);
+    const a1 = at('queued', [], 1);
+    const a2 = at('queued', [step('b', 'pending')], 2);
+    const first = lastValueFrom(fromRelay('/r', { EventSource: FakeEventSource }).pipe(toArray()));
+    latest().update({ snapshot: a0, previous: undefined, changes: diff(undefined, a0) });
+    latest().update({ snapshot: a1, previous: a0, changes: diff(a0, a1) });
+    latest().update({ snapshot: a2, previous: undefined, changes: diff(undefined, a2) }); // the current state
+    const done = at('completed', [step('b', 'completed')], 2);
+    latest().update({ snapshot: done, previous: a2, changes: diff(a2, done) });
+    expect(changesOf(await first).filter((c) => c === 'step-added b')).toHaveLength(1);
+
+    // A step it never had is announced, though the relay's next update is relative to a state that had it.
+    const b0 = at('queued', []);
+    const b1 = at('queued', [step('b', 'pending')]); // missed
+    const b2 = at('queued', [], 1); // the current state sent after the reconnection: b left out
+    const b3 = at('running', [step('b', 'pending')], 1);
+    const b4 = at('completed', [step('b', 'completed')], 1);
+    const second = lastValueFrom(fromRelay('/r', { EventSource: FakeEventSource }).pipe(toArray()));
+    latest().update({ snapshot: b0, previous: undefined, changes: diff(undefined, b0) });
+    latest().update({ snapshot: b2, previous: undefined, changes: diff(undefined, b2) });
+    latest().update({ snapshot: b3, previous: b1, changes: diff(b1, b3) }); // b1: the relay's state
+    latest().update({ snapshot: b4, previous: b3, changes: diff(b3, b4) });
+    expect(changesOf(await second)).toContain('step-added b');
   });
 
   it('refuses, at once, a runtime without EventSource and invalid options', () => {
