@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import { diff } from '../core/diff.js';
+import { baseline, diff } from '../core/diff.js';
 import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from '../core/model.js';
 import { ERROR_EVENT, UPDATE_EVENT } from '../relay/wire.js';
 import { frame } from './stream.js';
@@ -48,6 +48,8 @@ export class Channel {
   private subscription: Subscription | undefined;
   private failure: { id: string; frame: Uint8Array } | undefined;
   private current: { id: string; frame: Uint8Array } | undefined;
+  /** What the channel knows: the newest snapshot, with what bodies left out kept (the baseline). */
+  private known: ExecutionSnapshot | undefined;
 
   constructor(
     readonly key: string,
@@ -102,7 +104,8 @@ export class Channel {
     // Never seen, or older than the history kept: the current state. fromRelay diffs it
     // against what it has, so a viewer that had something still sees no repeat.
     if (this.current?.id !== latest.id) {
-      const update = { snapshot: latest.snapshot, previous: undefined, changes: diff(undefined, latest.snapshot) };
+      const known = this.known!;
+      const update = { snapshot: known, previous: undefined, changes: diff(undefined, known) };
       this.current = { id: latest.id, frame: frame(latest.id, UPDATE_EVENT, this.config.serializeUpdate(update)) };
     }
     return [this.current.frame];
@@ -113,7 +116,7 @@ export class Channel {
     this.failure = undefined;
     let source: Observable<ExecutionUpdate>;
     try {
-      source = this.config.watch(this.history.at(-1)?.snapshot);
+      source = this.config.watch(this.known);
     } catch (error) {
       this.fail(error);
       return;
@@ -136,6 +139,7 @@ export class Channel {
     const previous = update.previous && this.config.keep(update.previous);
     const data = this.config.serializeUpdate({ snapshot, previous, changes: update.changes });
     const entry: Entry = { id, snapshot, frame: frame(id, UPDATE_EVENT, data) };
+    this.known = baseline(this.known, snapshot);
     this.history.push(entry);
     this.bytes += entry.frame.byteLength;
     const { maxEvents, maxBytes } = this.config;

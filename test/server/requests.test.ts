@@ -211,6 +211,36 @@ describe('a viewer that saw the end', () => {
   );
 });
 
+describe('a viewer that joins late', () => {
+  it('gets as the current state the steps the relay knows, even those the last body left out', async () => {
+    const updates = new Subject<ExecutionUpdate>();
+    const relay = createRelay({ clients: { mine: { watch: () => updates } }, authorize: () => true });
+    const first = await relay.fetch(new Request('http://relay.test/mine/e1'));
+    const base: ExecutionSnapshot = {
+      provider: 'mine',
+      executionId: 'e1',
+      status: 'running',
+      rawStatus: 'running',
+      steps: [{ key: 'b', name: 'b', status: 'running', rawStatus: 'running' }],
+      raw: null,
+    };
+    const without: ExecutionSnapshot = { ...base, steps: [], output: { out: 1 } }; // b left out
+    updates.next({ snapshot: base, previous: undefined, changes: diff(undefined, base) });
+    updates.next({ snapshot: without, previous: base, changes: diff(base, without) });
+    const late = await relay.fetch(new Request('http://relay.test/mine/e1'));
+    const reader = late.body!.getReader();
+    let text = '';
+    while (!/^data: .*\n/m.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    const data = /^data: (.*)$/m.exec(text)![1]!;
+    const update = JSON.parse(data) as ExecutionUpdate;
+    expect(update.snapshot.steps.map((s) => s.key)).toEqual(['b']);
+    expect(update.changes.map((c) => c.type)).toContain('step-added');
+    await reader.cancel();
+    await first.body?.cancel();
+    relay.close();
+  });
+});
+
 describe('the relay ends a stream after the terminal update', () => {
   it("even when the client's watch does not complete after it, and lets go of that watch", async () => {
     const subject = new Subject<ExecutionUpdate>();
