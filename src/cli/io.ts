@@ -85,11 +85,12 @@ export function createOutput(io: Io, secrets: readonly string[]): Output {
         stream: io.stdout,
         live,
         // Getters: the terminal may be resized while the display runs.
+        // A terminal that reports 0 × 0 (a pseudo-terminal not sized yet) is taken as 80 × 24.
         get columns() {
-          return io.stdout.columns ?? 80;
+          return io.stdout.columns || 80;
         },
         get rows() {
-          return io.stdout.rows ?? 24;
+          return io.stdout.rows || 24;
         },
         color: live && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb',
         scrub,

@@ -537,6 +537,15 @@ describe('createOutput', () => {
   });
 });
 
+describe('createOutput().screen()', () => {
+  it('takes a terminal that reports 0 columns and 0 rows (a pseudo-terminal not sized yet) as 80 by 24', () => {
+    const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 0, rows: 0 });
+    const io = { stdout, stderr: new PassThrough(), env: {}, signal: new AbortController().signal };
+    const screen = createOutput(io, []).screen();
+    expect([screen.live, screen.columns, screen.rows]).toEqual([true, 80, 24]);
+  });
+});
+
 describe('duration', () => {
   it.each([
     [0, '0ms'],
