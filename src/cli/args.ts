@@ -375,15 +375,17 @@ export function parseInputs(pairs: readonly string[]): Record<string, unknown> {
     const raw = pair[eq - 1] === ':';
     const key = pair.slice(0, raw ? eq - 1 : eq);
     const value = pair.slice(eq + 1);
-    if (!raw) {
-      inputs[key] = value;
-      continue;
+    let parsed: unknown = value;
+    if (raw) {
+      try {
+        parsed = JSON.parse(value) as unknown;
+      } catch {
+        throw new UsageError(`--input ${key}:= expects a JSON value`, 'run');
+      }
     }
-    try {
-      inputs[key] = JSON.parse(value) as unknown;
-    } catch {
-      throw new UsageError(`--input ${key}:= expects a JSON value`, 'run');
-    }
+    // A field of its own whatever its name: an assignment to `__proto__` would set the
+    // object's prototype (or drop the input) instead.
+    Object.defineProperty(inputs, key, { value: parsed, enumerable: true, writable: true, configurable: true });
   }
   return inputs;
 }

@@ -138,6 +138,15 @@ describe('parseInputs', () => {
       e: null,
     });
   });
+
+  it('keeps an input named __proto__ as an input of that name, as a string or as JSON', () => {
+    for (const pair of ['__proto__=x', '__proto__:={"x":1}']) {
+      const inputs = parseInputs(['prompt=fox', pair]);
+      expect(Object.getPrototypeOf(inputs), pair).toBe(Object.prototype);
+      expect(Object.keys(inputs), pair).toEqual(['prompt', '__proto__']);
+      expect(JSON.parse(JSON.stringify(inputs)) as unknown, pair).toHaveProperty(['__proto__']);
+    }
+  });
 });
 
 describe('usage errors echo no value that may be a key', () => {
