@@ -69,6 +69,8 @@ interface Row {
  */
 export class Board {
   private readonly rows = new Map<string, Row>();
+  /** What watches not seen yet are doing (retrying, waiting for budget), by execution key. */
+  private readonly early = new Map<string, string>();
   private readonly errors: string[] = [];
   private aggregate: AggregateProgress | undefined;
   private readonly startedAt: number;
@@ -97,6 +99,7 @@ export class Board {
     if (row === undefined) {
       row = { snapshot, progress, seen: {}, steps: new Map() };
       this.rows.set(key, row);
+      this.early.delete(key);
     }
     row.snapshot = snapshot;
     row.progress = progress;
@@ -122,10 +125,15 @@ export class Board {
    * @param event - from `client.events`.
    */
   note(event: WatchEvent): void {
-    const row = this.rows.get(executionKey({ provider: event.provider, executionId: event.executionId }));
     // A failed poll is followed by its retry (or the end): keep the line until then.
-    if (row === undefined || (event.type === 'poll' && event.outcome === 'error')) return;
-    row.activity = activityOf(event);
+    if (event.type === 'poll' && event.outcome === 'error') return;
+    const key = executionKey({ provider: event.provider, executionId: event.executionId });
+    const row = this.rows.get(key);
+    const activity = activityOf(event);
+    if (row !== undefined) row.activity = activity;
+    // Not seen yet (its first polls fail, or wait): said on the line of those still awaited.
+    else if (activity === undefined) this.early.delete(key);
+    else this.early.set(key, activity);
   }
 
   /**
@@ -158,7 +166,9 @@ export class Board {
     ratio = total === 0 ? 0 : ratio / total;
     const header = `${this.options.title}  ${bar(ratio, 24, paint)} ${String(Math.round(ratio * 100)).padStart(3)}%  ${this.counts(total)}  ${duration(now - this.startedAt)}`;
 
-    const idWidth = this.idWidth();
+    // Ids as wide as the widest, unless that leaves a watch's activity no room (an EachLabs
+    // UUID on 80 columns): then cut, never under 8 columns.
+    const idWidth = Math.min(this.idWidth(), Math.max(8, size.columns - FIXED_COLUMNS - ACTIVITY_COLUMNS));
     const blocks = [...this.rows.values()].map((row): Block => {
       const { snapshot } = row;
       const head = executionLine(row, paint(snapshot.status, mark(snapshot.status, now, color)), idWidth, now);
@@ -171,7 +181,11 @@ export class Board {
     });
     const waiting = total - this.rows.size;
     const tail = [
-      ...(waiting > 0 ? [`${paint('queued', '…')} waiting for ${waiting} more`] : []),
+      ...(waiting > 0
+        ? [
+            `${paint('queued', '…')} waiting for ${waiting} more${this.early.size > 0 ? `: ${[...this.early.values()][0]}` : ''}`,
+          ]
+        : []),
       ...this.errors.map((message) => `${paint('failed', '✖')} error: ${message}`),
     ];
 
@@ -278,7 +292,7 @@ function executionLine(
   return [
     markText,
     padEnd(snapshot.provider, 9),
-    padEnd(plain(snapshot.executionId), idWidth),
+    padEnd(shorten(plain(snapshot.executionId), idWidth), idWidth),
     padEnd(snapshot.status, 9),
     padStart(elapsed(snapshot, seen, now) ?? '', 7),
     `${progress.done}/${progress.total} steps`,
@@ -286,6 +300,16 @@ function executionLine(
   ]
     .join('  ')
     .trimEnd();
+}
+
+/** The columns of an execution's line besides its id and activity: mark, provider, status, time, steps, gaps. */
+const FIXED_COLUMNS = 52;
+/** What a line keeps for a watch's activity ("retrying (429, 1/5)") before ids are cut. */
+const ACTIVITY_COLUMNS = 22;
+
+/** `text` in at most `width` columns: cut, with `…`, when wider. */
+function shorten(text: string, width: number): string {
+  return columnsOf(text) <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
 /** What a quiet watch is doing, from the event that says why; `undefined` once it polls fine. */

@@ -593,4 +593,27 @@ describe('Board, told of the clients’ events', () => {
     b.note(event({ executionId: 'unknown-one', type: 'wait', reason: 'budget', delayMs: 1_000 }));
     expect(b.frame({ columns: 120, rows: 20 }).join('\n')).not.toContain('waiting');
   });
+
+  it('keeps the activity in sight on 80 columns, cutting a long id (an EachLabs UUID) to make room', () => {
+    const id = '41697a1f-8c2e-4d7b-9a51-035118d9d73e';
+    const b = new Board({ title: 'runwatch', expected: 1, now: () => T0 });
+    const [u] = updates(snapshot(id, 'running', [step('parse', 'running', 0)]));
+    b.apply(u!, { ...progressOf, executionId: id }, all);
+    b.note(
+      event({ executionId: id, type: 'retry', reason: 'hint', delayMs: 3_000, status: 429, attempt: 1, maxRetries: 5 }),
+    );
+    const line = b.frame({ columns: 80, rows: 20 }).find((l) => l.includes('eachlabs'))!;
+    expect(line).toContain('retrying (429, 1/5)');
+    expect(line).toContain('41697a1…');
+    expect(columnsOf(line)).toBeLessThanOrEqual(79);
+    expect(b.summary().join('\n')).toContain(id); // the summary keeps it whole
+  });
+
+  it('says what a watch not seen yet is doing (its first polls retried) on the line of those awaited', () => {
+    const b = new Board({ title: 'runwatch', expected: 1, now: () => T0 });
+    b.note(event({ type: 'retry', reason: 'hint', delayMs: 3_000, status: 429, attempt: 1, maxRetries: 5 }));
+    expect(b.frame({ columns: 120, rows: 20 }).join('\n')).toContain('waiting for 1 more: retrying (429, 1/5)');
+    b.note(event({ type: 'poll', outcome: 'ok' }));
+    expect(b.frame({ columns: 120, rows: 20 }).join('\n')).not.toContain('retrying');
+  });
 });
