@@ -68,11 +68,14 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });
-process.once('SIGINT', () => {
-  controller.abort();
-  // A second Ctrl-C means now.
-  process.once('SIGINT', () => process.exit(130));
-});
+// Ctrl-C, or SIGTERM (a container or a service manager stopping it): stop cleanly, with the
+// summary; a second one means now.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    controller.abort();
+    process.once(signal, () => process.exit(130));
+  });
+}
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -394,4 +394,23 @@ describe('runwatch simulate (built, as a child process)', () => {
     expect(stdout).toMatch(/GET \/ {2}200\nrunwatch simulate: stopped after 1 request\.\n$/);
     await expect(fetch(`${url}/`)).rejects.toThrow();
   });
+
+  it('stops the same way on SIGTERM (a container or a service manager stopping it)', async () => {
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/_API_KEY$/.test(k)));
+    const child = spawn(process.execPath, [CLI, 'simulate'], {
+      env: { ...base, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let stdout = '';
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('Serving until Ctrl-C')) resolve();
+      }),
+    );
+    child.kill('SIGTERM');
+    expect(await closed).toBe(0);
+    expect(stdout).toMatch(/runwatch simulate: stopped after 0 requests\.\n$/);
+  });
 });
