@@ -56,6 +56,21 @@ export function diff(previous: ExecutionSnapshot | undefined, next: ExecutionSna
 }
 
 /**
+ * The changes `snapshot` makes for someone who has `previous`, whatever the update that
+ * brought it was computed against (a shared poll's, a relay's): a diff, and the `stalled`
+ * changes of `changes`, news that no diff makes.
+ */
+export function changesFor(
+  previous: ExecutionSnapshot | undefined,
+  snapshot: ExecutionSnapshot,
+  changes: readonly ExecutionChange[],
+): ExecutionChange[] {
+  const mine = diff(previous, snapshot);
+  for (const change of changes) if (change.type === 'stalled') mine.push(change);
+  return mine;
+}
+
+/**
  * The snapshot to compare the next poll with (DESIGN §2): `next`, plus what `next` left out
  * and `previous` had. A step missing from one body keeps its last seen state here, so when it
  * returns only what really changed is emitted: no second `step-added`, and its `step-status`

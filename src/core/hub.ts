@@ -1,5 +1,5 @@
 import { Observable, Subject, type SchedulerLike, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
-import { baseline, diff } from './diff.js';
+import { baseline, changesFor } from './diff.js';
 import type { ExecutionSnapshot, ExecutionUpdate, StepStatus } from './model.js';
 import { FINISHED_STEP_STATUSES } from '../internal/execution.js';
 import type { Sink } from './loop.js';
@@ -225,9 +225,7 @@ function deliver<S extends ExecutionSnapshot>(
     viewer.subscriber.next(shared);
     return;
   }
-  const changes = diff(previous, snapshot);
-  // A `stalled` is news for every viewer, though no diff makes it.
-  for (const change of shared?.changes ?? []) if (change.type === 'stalled') changes.push(change);
+  const changes = changesFor(previous, snapshot, shared?.changes ?? []);
   if (changes.length > 0) viewer.subscriber.next({ snapshot, previous, changes });
 }
 

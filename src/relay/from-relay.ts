@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { baseline, diff } from '../core/diff.js';
+import { baseline, changesFor } from '../core/diff.js';
 import {
   ConfigError,
   NetworkError,
@@ -189,9 +189,7 @@ export function fromRelay(url: string | URL, options?: FromRelayOptions): Observ
  */
 function rebase(update: ExecutionUpdate, last: ExecutionSnapshot | undefined): ExecutionUpdate {
   if (last === undefined) return update;
-  const changes = diff(last, update.snapshot);
-  for (const change of update.changes) if (change.type === 'stalled') changes.push(change);
-  return { snapshot: update.snapshot, previous: last, changes };
+  return { snapshot: update.snapshot, previous: last, changes: changesFor(last, update.snapshot, update.changes) };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
