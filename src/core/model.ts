@@ -290,3 +290,12 @@ const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled
 export function isTerminal(status: ExecutionStatus | (string & {})): boolean {
   return TERMINAL.has(status);
 }
+
+/**
+ * Whether `value` has what the engine and the operators read of a step: a string `key` and
+ * `status`. The one rule for a source's snapshots and a relay's updates alike.
+ */
+export function isStepLike(value: unknown): value is StepSnapshot {
+  const step = value as Partial<StepSnapshot> | null | undefined;
+  return typeof step?.key === 'string' && typeof step.status === 'string';
+}

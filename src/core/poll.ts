@@ -2,7 +2,7 @@ import type { Observable } from 'rxjs';
 import { baseline, diff } from './diff.js';
 import { ConfigError, ResponseValidationError } from './errors.js';
 import { pollLoop, type Tracker } from './loop.js';
-import { isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from './model.js';
+import { isStepLike, isTerminal, type ExecutionSnapshot, type ExecutionUpdate } from './model.js';
 import { resolveWatchOptions, type WatchOptions } from './watch-options.js';
 
 /**
@@ -49,8 +49,7 @@ export function checkSnapshot(value: unknown): void {
   const bad =
     typeof s?.status !== 'string'
       ? 'status'
-      : Array.isArray(s.steps) &&
-          s.steps.every((step) => typeof step?.key === 'string' && typeof step.status === 'string')
+      : Array.isArray(s.steps) && s.steps.every(isStepLike)
         ? undefined
         : 'steps';
   if (bad !== undefined) {

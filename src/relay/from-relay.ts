@@ -7,7 +7,13 @@ import {
   errorFromStatus,
   type RunwatchError,
 } from '../core/errors.js';
-import { isTerminal, type ExecutionChange, type ExecutionSnapshot, type ExecutionUpdate } from '../core/model.js';
+import {
+  isStepLike,
+  isTerminal,
+  type ExecutionChange,
+  type ExecutionSnapshot,
+  type ExecutionUpdate,
+} from '../core/model.js';
 import { checkKeys, fail, readOptions } from '../core/options.js';
 import { ERROR_EVENT, UPDATE_EVENT, fromWireError } from './wire.js';
 
@@ -194,19 +200,16 @@ function rebase(update: ExecutionUpdate, last: ExecutionSnapshot | undefined): E
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
-const isStep = (value: unknown): boolean =>
-  isObject(value) && typeof value['key'] === 'string' && typeof value['status'] === 'string';
-
 const isSnapshot = (value: unknown): value is ExecutionSnapshot =>
   isObject(value) &&
   typeof value['executionId'] === 'string' &&
   typeof value['status'] === 'string' &&
   Array.isArray(value['steps']) &&
-  value['steps'].every(isStep);
+  value['steps'].every(isStepLike);
 
 /** A change the operators can read: a `type`, and a whole step where it names one. */
 const isChange = (value: unknown): boolean =>
-  isObject(value) && typeof value['type'] === 'string' && (!('step' in value) || isStep(value['step']));
+  isObject(value) && typeof value['type'] === 'string' && (!('step' in value) || isStepLike(value['step']));
 
 function parse(data: unknown): unknown {
   try {
