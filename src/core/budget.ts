@@ -176,7 +176,7 @@ export class RateLimiter {
   }
 
   /** Whether this scope holds nothing a new one would not: no request, waiter, held slot, pause or spent token. */
-  get idle(): boolean {
+  isIdle(): boolean {
     const now = this.clock.now();
     this.expire(now);
     this.refill(now);

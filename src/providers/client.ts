@@ -181,7 +181,7 @@ export function buildClient<Ref, S extends ExecutionSnapshot, RefIn = Ref>(
     let limiter = scopes.get(scope);
     if (limiter === undefined) {
       if (scopes.size >= sweepAt) {
-        for (const [name, idle] of scopes) if (idle.idle) scopes.delete(name);
+        for (const [name, scoped] of scopes) if (scoped.isIdle()) scopes.delete(name);
         sweepAt = Math.max(64, 2 * scopes.size);
       }
       scopes.set(scope, (limiter = new RateLimiter(rateLimit, clock)));

@@ -138,20 +138,20 @@ describe('RateLimiter, after a pause and when idle', () => {
 
   it('is idle only when a new limiter would behave the same: no request, waiter, held slot, pause or spent token', async () => {
     const limiter = new RateLimiter({ requests: 2, intervalMs: 1_000 });
-    expect(limiter.idle).toBe(true);
+    expect(limiter.isIdle()).toBe(true);
     const release = await limiter.acquire();
-    expect(limiter.idle).toBe(false); // in flight
+    expect(limiter.isIdle()).toBe(false); // in flight
     release();
-    expect(limiter.idle).toBe(false); // its slot is held a window after it ended
+    expect(limiter.isIdle()).toBe(false); // its slot is held a window after it ended
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(limiter.idle).toBe(true); // the window passed, the token came back
+    expect(limiter.isIdle()).toBe(true); // the window passed, the token came back
     limiter.pause(5_000);
-    expect(limiter.idle).toBe(false);
+    expect(limiter.isIdle()).toBe(false);
     await vi.advanceTimersByTimeAsync(5_000);
-    expect(limiter.idle).toBe(true);
+    expect(limiter.isIdle()).toBe(true);
     const unlimited = new RateLimiter(undefined);
     (await unlimited.acquire())();
-    expect(unlimited.idle).toBe(true);
+    expect(unlimited.isIdle()).toBe(true);
   });
 });
 
