@@ -277,7 +277,8 @@ class Loop<T, U> implements Unsubscribable {
   }
 
   private schedule(delay: number): void {
-    this.timer?.unsubscribe(); // one timer per watch, ever
+    // No timer is pending here: a poll starts when its timer fires, or after onWake cancelled
+    // it, and this follows that poll's answer (onValue returns early if a wake polled meanwhile).
     if (!this.closed) this.timer = this.later(pollNow, roundDelay(delay));
   }
 
