@@ -367,50 +367,44 @@ describe.concurrent('runwatch (built, as a child process)', { timeout: 60_000 },
 
 // Apart from the block above: one more node process at a time on a busy machine.
 describe('runwatch simulate (built, as a child process)', () => {
-  it('serves every provider until Ctrl-C, then closes and exits 0', async () => {
+  /** `runwatch simulate` started and serving: the child, its exit code to come, and what it printed so far. */
+  async function simulating() {
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/_API_KEY$/.test(k)));
     const child = spawn(process.execPath, [CLI, 'simulate'], {
       env: { ...base, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const printed = { stdout: '', stderr: '' };
+    child.stderr.on('data', (chunk: Buffer) => (printed.stderr += chunk.toString()));
     await new Promise<void>((resolve) =>
       child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        if (stdout.includes('Serving until Ctrl-C')) resolve();
+        printed.stdout += chunk.toString();
+        if (printed.stdout.includes('Serving until Ctrl-C')) resolve();
       }),
     );
-    const [, url] = /simulated at (http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout)!;
-    const printed = [...stdout.matchAll(/^ {2}\w+ +\w* +(http:\S+)$/gm)].map(([, u]) => u);
+    return { child, closed, printed };
+  }
+
+  it('serves every provider until Ctrl-C, then closes and exits 0', async () => {
+    const { child, closed, printed: output } = await simulating();
+    const [, url] = /simulated at (http:\/\/127\.0\.0\.1:\d+)$/m.exec(output.stdout)!;
+    const printed = [...output.stdout.matchAll(/^ {2}\w+ +\w* +(http:\S+)$/gm)].map(([, u]) => u);
     // The simulator's own index lists the same base URLs.
     const index = (await (await fetch(`${url}/`)).json()) as { baseUrls: Record<string, string> };
     expect(printed.sort()).toEqual(Object.values(index.baseUrls).sort());
     child.kill('SIGINT');
     expect(await closed).toBe(0);
-    expect(stderr).toBe('');
-    expect(stdout).toMatch(/GET \/ {2}200\nrunwatch simulate: stopped after 1 request\.\n$/);
+    expect(output.stderr).toBe('');
+    expect(output.stdout).toMatch(/GET \/ {2}200\nrunwatch simulate: stopped after 1 request\.\n$/);
     await expect(fetch(`${url}/`)).rejects.toThrow();
   });
 
   it('stops the same way on SIGTERM (a container or a service manager stopping it)', async () => {
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/_API_KEY$/.test(k)));
-    const child = spawn(process.execPath, [CLI, 'simulate'], {
-      env: { ...base, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-    let stdout = '';
-    await new Promise<void>((resolve) =>
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        if (stdout.includes('Serving until Ctrl-C')) resolve();
-      }),
-    );
+    const { child, closed, printed: output } = await simulating();
     child.kill('SIGTERM');
     expect(await closed).toBe(0);
-    expect(stdout).toMatch(/runwatch simulate: stopped after 0 requests\.\n$/);
+    expect(output.stderr).toBe('');
+    expect(output.stdout).toMatch(/runwatch simulate: stopped after 0 requests\.\n$/);
   });
 });

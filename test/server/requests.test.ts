@@ -34,6 +34,11 @@ async function json(url: string, init?: RequestInit): Promise<{ status: number; 
   return { status: res.status, body: await res.json(), type: res.headers.get('content-type') };
 }
 
+/** Execution `e1` of the test's own provider `mine`, in `status`, with what `extra` says. */
+function mine(status: ExecutionSnapshot['status'], extra: Partial<ExecutionSnapshot> = {}): ExecutionSnapshot {
+  return { provider: 'mine', executionId: 'e1', status, rawStatus: status, steps: [], raw: null, ...extra };
+}
+
 describe('the relay refuses bad requests with a JSON error, at no provider cost', () => {
   it('404 for what is no route or names an unknown provider, 400 for a bad reference, 405 for a method', async () => {
     const h = await harness();
@@ -161,15 +166,7 @@ describe('the relay keeps the API key out of every byte a viewer receives', () =
       secrets: [secret],
     });
     const res = await relay.fetch(new Request('http://relay.test/mine/e1'));
-    const snapshot: ExecutionSnapshot = {
-      provider: 'mine',
-      executionId: 'e1',
-      status: 'completed',
-      rawStatus: 'done',
-      steps: [],
-      output: `echoed ${secret}`,
-      raw: { key: secret },
-    };
+    const snapshot = mine('completed', { output: `echoed ${secret}`, raw: { key: secret } });
     subject.next({ snapshot, previous: undefined, changes: diff(undefined, snapshot) });
     subject.complete();
     const text = await res.text();
@@ -183,14 +180,7 @@ describe('a viewer that saw the end', () => {
   it.each([0, 1])(
     'is told 204 when it reconnects with the final id, even when the relay keeps no channel for it (maxRetained %i)',
     async (maxRetained) => {
-      const done: ExecutionSnapshot = {
-        provider: 'mine',
-        executionId: 'e1',
-        status: 'completed',
-        rawStatus: 'done',
-        steps: [],
-        raw: null,
-      };
+      const done = mine('completed');
       let watches = 0;
       const watch = () =>
         defer(() => {
@@ -216,14 +206,7 @@ describe('a viewer that joins late', () => {
     const updates = new Subject<ExecutionUpdate>();
     const relay = createRelay({ clients: { mine: { watch: () => updates } }, authorize: () => true });
     const first = await relay.fetch(new Request('http://relay.test/mine/e1'));
-    const base: ExecutionSnapshot = {
-      provider: 'mine',
-      executionId: 'e1',
-      status: 'running',
-      rawStatus: 'running',
-      steps: [{ key: 'b', name: 'b', status: 'running', rawStatus: 'running' }],
-      raw: null,
-    };
+    const base = mine('running', { steps: [{ key: 'b', name: 'b', status: 'running', rawStatus: 'running' }] });
     const without: ExecutionSnapshot = { ...base, steps: [], output: { out: 1 } }; // b left out
     updates.next({ snapshot: base, previous: undefined, changes: diff(undefined, base) });
     updates.next({ snapshot: without, previous: base, changes: diff(base, without) });
@@ -246,15 +229,8 @@ describe('the relay ends a stream after the terminal update', () => {
     const subject = new Subject<ExecutionUpdate>();
     const relay = createRelay({ clients: { mine: { watch: () => subject } }, authorize: () => true });
     const res = await relay.fetch(new Request('http://relay.test/mine/e1'));
-    const running: ExecutionSnapshot = {
-      provider: 'mine',
-      executionId: 'e1',
-      status: 'running',
-      rawStatus: 'running',
-      steps: [],
-      raw: null,
-    };
-    const done: ExecutionSnapshot = { ...running, status: 'completed', rawStatus: 'done' };
+    const running = mine('running');
+    const done = mine('completed');
     subject.next({ snapshot: running, previous: undefined, changes: diff(undefined, running) });
     subject.next({ snapshot: done, previous: running, changes: diff(running, done) });
     // The body ends (text() resolves) with the terminal update in it, the subject still open.
@@ -267,14 +243,11 @@ describe('the relay ends a stream after the terminal update', () => {
 });
 
 describe('the relay bounds its streams and its memory', () => {
-  const snapshotAt = (n: number): ExecutionSnapshot => ({
-    provider: 'mine',
-    executionId: 'e1',
-    status: 'running',
-    rawStatus: String(n),
-    steps: [{ key: 'a', name: 'a', status: 'running', rawStatus: 'running', output: n }],
-    raw: null,
-  });
+  const snapshotAt = (n: number): ExecutionSnapshot =>
+    mine('running', {
+      rawStatus: String(n),
+      steps: [{ key: 'a', name: 'a', status: 'running', rawStatus: 'running', output: n }],
+    });
 
   /** A relay over a client the test drives: each `emit(n)` is one update. */
   function driven(options: { maxHistoryEvents?: number; maxHistoryBytes?: number; maxStreams?: number }) {
