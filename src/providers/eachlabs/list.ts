@@ -55,22 +55,18 @@ export function bulkWithDetail(
     // The poll's own signal: the first failed detail aborts the others, so none outlives the
     // poll (the stream's error, or a retry that would run beside it).
     const poll = new AbortController();
-    const { signal } = poll;
     const stop = (): void => poll.abort(outer.reason);
     if (outer.aborted) stop();
     outer.addEventListener('abort', stop);
     try {
-      return await details(await fetchBulk(client, endpoints, workflowId, bulkId, signal), signal, poll);
+      return await details(await fetchBulk(client, endpoints, workflowId, bulkId, poll.signal), poll);
     } finally {
       outer.removeEventListener('abort', stop);
     }
   };
 
-  async function details(
-    summaries: EachLabsBulkSnapshot[],
-    signal: AbortSignal,
-    poll: AbortController,
-  ): Promise<EachLabsSnapshot[]> {
+  async function details(summaries: EachLabsBulkSnapshot[], poll: AbortController): Promise<EachLabsSnapshot[]> {
+    const { signal } = poll;
     const out: EachLabsSnapshot[] = new Array<EachLabsSnapshot>(summaries.length);
     const moved: number[] = [];
     summaries.forEach((summary, i) => {
